@@ -1,0 +1,102 @@
+# vramfit - plans GPU memory from checkpoint headers.  See README.md.
+#
+#   make            build ./vramfit
+#   make demo       install what is missing, build, run on the bundled example
+#   make test       install, build, run every test, then again under ASan+UBSan
+#   make deps       install the missing Debian packages (no-op when present)
+#   make format     clang-format every source file
+
+CC       ?= cc
+BUILD    ?= build
+OPT      ?= -O2
+SAN      ?=
+CFLAGS   ?= $(OPT) -g
+WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+CPPFLAGS += -I. -D_GNU_SOURCE
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SAN)
+LDLIBS    = -lcjson -lm
+
+LIB_SRC  := $(sort $(wildcard common/*.c formats/*.c planner/*.c gpu/*.c))
+CLI_SRC  := $(sort $(wildcard cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BIN      := $(if $(filter build,$(BUILD)),vramfit,$(BUILD)/vramfit)
+
+VENV      = build/venv
+PY        = $(VENV)/bin/python
+FIXTURES  = build/fixtures
+ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+DEB_PKGS = gcc make pkg-config libcjson-dev libarchive-dev libcmocka-dev \
+           python3 python3-venv python3-numpy
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps demo test check unit cli conformance asan venv fixtures format clean
+all: $(BIN)
+
+$(BIN): $(LIB_OBJ) $(CLI_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	./vramfit inspect examples/tiny-llama
+	./vramfit inspect --json examples/tiny-llama/model-00001-of-00002.safetensors | head -n 12
+
+# The Python writers and references live in a venv under build/ (tests only).
+$(VENV)/.stamp: tests/requirements.txt
+	/usr/bin/python3 -m venv --system-site-packages $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
+	touch $@
+venv: $(VENV)/.stamp
+
+$(FIXTURES)/.stamp: $(VENV)/.stamp tests/tools/gen_fixtures.py
+	rm -rf $(FIXTURES)
+	$(PY) tests/tools/gen_fixtures.py $(FIXTURES)
+	touch $@
+fixtures: $(FIXTURES)/.stamp
+
+unit: $(UNIT_BIN) fixtures
+	@set -e; for t in $(UNIT_BIN); do \
+	  VF_FIXTURES=$(FIXTURES) VF_MODELS=../shared/models $$t; done
+
+cli: $(BIN) fixtures
+	tests/cli/run.sh $(BIN) $(FIXTURES)
+
+conformance: $(BIN) fixtures
+	$(PY) tests/tools/check_inspect.py $(BIN) $(FIXTURES)
+
+check: unit cli conformance
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 SAN="$(ASAN_FLAGS)" check
+
+test: deps
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory asan
+	@echo "make test: all tiers passed (plain and ASan+UBSan)"
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(wildcard */*.h tests/unit/*.h)
+
+clean:
+	rm -rf build vramfit

@@ -1,0 +1,233 @@
+/*
+ * json.c - see json.h.  The memory cap works through cJSON's global hooks: each
+ * block carries its size in a small prefix so that frees give the budget back.
+ * vramfit is single-threaded, so one global budget is enough.
+ */
+#include "common/json.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "common/mem.h"
+#include "common/strmap.h"
+
+#define PREFIX 16 /* keeps the user pointer 16-byte aligned */
+
+static size_t budget_used, budget_cap;
+static bool budget_on, budget_hit; /* the cap applies only while parsing */
+
+static void *hook_malloc(size_t n)
+{
+	unsigned char *p;
+
+	if (budget_on && (n > budget_cap || budget_used > budget_cap - n)) {
+		budget_hit = true;
+		return NULL;
+	}
+	p = vf_malloc(n + PREFIX);
+	if (!p)
+		return NULL;
+	memcpy(p, &n, sizeof(n));
+	budget_used += n;
+	return p + PREFIX;
+}
+
+static void hook_free(void *q)
+{
+	unsigned char *p = q;
+	size_t n;
+
+	if (!p)
+		return;
+	p -= PREFIX;
+	memcpy(&n, p, sizeof(n));
+	/* trees from an earlier parse may be freed after the budget was reset */
+	budget_used = budget_used >= n ? budget_used - n : 0;
+	vf_free(p);
+}
+
+static void hooks_install(void)
+{
+	static bool done;
+	cJSON_Hooks h = {hook_malloc, hook_free};
+
+	if (!done) {
+		cJSON_InitHooks(&h);
+		done = true;
+	}
+}
+
+bool vf_utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = s[i];
+		size_t len;
+		uint32_t cp, min;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xE0) == 0xC0) {
+			len = 2, cp = c & 0x1F, min = 0x80;
+		} else if ((c & 0xF0) == 0xE0) {
+			len = 3, cp = c & 0x0F, min = 0x800;
+		} else if ((c & 0xF8) == 0xF0) {
+			len = 4, cp = c & 0x07, min = 0x10000;
+		} else {
+			return false;
+		}
+		if (n - i < len)
+			return false;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+/*
+ * A light lexical pass that closes gaps between cJSON and the JSON grammar:
+ * cJSON accepts raw control characters inside strings and skips any byte
+ * below 0x20 as whitespace, and decodes "\u0000" into a NUL that silently
+ * truncates the C string.  Returns NULL when the text is clean, else why not.
+ */
+static const char *lex_problem(const char *t, size_t n, size_t *at)
+{
+	bool in_str = false;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t[i];
+		*at = i;
+		if (in_str) {
+			if (c < 0x20)
+				return "a control character inside a string";
+			if (c == '"') {
+				in_str = false;
+			} else if (c == '\\' && i + 1 < n) {
+				if (t[i + 1] == 'u' && n - i >= 6 && memcmp(t + i + 2, "0000", 4) == 0)
+					return "the escape \\u0000";
+				i++;
+			}
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+			return "a control character";
+		}
+	}
+	return NULL;
+}
+
+static const char *find_duplicate_key(const cJSON *j, struct vf_err *oom)
+{
+	const cJSON *c;
+
+	if (!cJSON_IsObject(j) && !cJSON_IsArray(j))
+		return NULL;
+	if (cJSON_IsObject(j)) {
+		struct vf_strmap seen = {0};
+		const char *dup = NULL;
+		for (c = j->child; c && !dup; c = c->next) {
+			int r = vf_strmap_put(&seen, c->string, 0, NULL);
+			if (r < 0) {
+				vf_fail(oom, VF_ENOMEM, "", "out of memory");
+				break;
+			}
+			if (r == 0)
+				dup = c->string;
+		}
+		vf_strmap_free(&seen);
+		if (dup || oom->status)
+			return dup;
+	}
+	for (c = j->child; c; c = c->next) {
+		const char *d = find_duplicate_key(c, oom);
+		if (d || oom->status)
+			return d;
+	}
+	return NULL;
+}
+
+cJSON *vf_json_parse(const char *text, size_t len, size_t mem_cap, const char *path,
+		     const char *what, struct vf_err *err)
+{
+	const char *end = NULL;
+	cJSON *j;
+	struct vf_err oom = {0};
+	const char *dup, *why;
+	size_t at;
+
+	if (!vf_utf8_valid((const unsigned char *)text, len)) {
+		vf_fail(err, VF_EFORMAT, path, "%s is not valid UTF-8", what);
+		return NULL;
+	}
+	if ((why = lex_problem(text, len, &at)) != NULL) {
+		vf_fail(err, VF_EFORMAT, path, "%s contains %s (at byte %zu)", what, why, at);
+		return NULL;
+	}
+	hooks_install();
+	budget_used = 0;
+	budget_cap = mem_cap;
+	budget_hit = false;
+	budget_on = true;
+	j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	budget_on = false;
+	if (!j) {
+		if (budget_hit)
+			vf_fail(err, VF_ENOMEM, path, "%s needs more than %zu MiB to parse", what,
+				mem_cap >> 20);
+		else if (end && end >= text && end <= text + len)
+			vf_fail(err, VF_EFORMAT, path, "%s is not valid JSON (at byte %zu)", what,
+				(size_t)(end - text));
+		else
+			vf_fail(err, VF_EFORMAT, path, "%s is not valid JSON", what);
+		return NULL;
+	}
+	for (; end < text + len; end++) {
+		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r') {
+			vf_fail(err, VF_EFORMAT, path, "%s has data after the JSON value (at byte %zu)",
+				what, (size_t)(end - text));
+			cJSON_Delete(j);
+			return NULL;
+		}
+	}
+	dup = find_duplicate_key(j, &oom);
+	if (oom.status || dup) {
+		if (dup)
+			vf_fail(err, VF_EFORMAT, path, "%s repeats the key \"%s\"", what, dup);
+		else
+			vf_fail(err, VF_ENOMEM, path, "out of memory");
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
+}
+
+void vf_json_free(cJSON *j)
+{
+	cJSON_Delete(j);
+}
+
+void vf_json_init(void)
+{
+	hooks_install();
+}
+
+bool vf_json_uint(const cJSON *item, uint64_t *out)
+{
+	double d;
+
+	if (!cJSON_IsNumber(item))
+		return false;
+	d = item->valuedouble;
+	if (!isfinite(d) || d < 0 || d > (double)VF_JSON_MAX_EXACT || floor(d) != d)
+		return false;
+	*out = (uint64_t)d;
+	return true;
+}

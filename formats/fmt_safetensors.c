@@ -1,0 +1,476 @@
+/*
+ * fmt_safetensors.c - safetensors headers: single files, sharded indexes and
+ * directories of shards.
+ *
+ * Layout: u64 little-endian N, then N bytes of JSON, then the data buffer.  We
+ * read 8 + N bytes and nothing of the data.  The checks are those of the
+ * reference reader (huggingface/safetensors Metadata::validate) and a few more:
+ *   - 8 <= file size, N <= 100,000,000, 8 + N <= file size, JSON starts with '{';
+ *   - strict JSON (see common/json.h): UTF-8, no duplicate keys, no trailing data;
+ *   - __metadata__ is null or an object of strings;
+ *   - each tensor has exactly dtype, shape, data_offsets; a known dtype;
+ *     non-negative integer dims; an element count that does not overflow;
+ *     numel * bits divisible by 8 and equal to (end - begin) * 8;
+ *   - sorted by offsets, tensors tile the buffer exactly from 0 (no overlap,
+ *     no gap), and the last end is exactly the end of the file.
+ * Stricter than the reference: dims and offsets above 2^53 and more than
+ * VF_MAX_DIMS dimensions are refused (no real tensor has them, and it keeps
+ * every number exact in a double).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/file.h"
+#include "common/json.h"
+#include "common/mem.h"
+#include "common/strmap.h"
+#include "formats/model_build.h"
+
+#define VF_MAX_DIMS 64
+/* cJSON nodes for a real header take ~6 bytes per header byte; a hostile
+ * "[0,0,0,...]" takes ~32.  The cap admits the first and stops the second. */
+#define JSON_MEM_CAP(n) ((size_t)(n) * 16 + ((size_t)1 << 20))
+
+struct entry {
+	const cJSON *item;
+	uint64_t begin, end;
+};
+
+static int by_offset(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->begin != y->begin)
+		return x->begin < y->begin ? -1 : 1;
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	return 0;
+}
+
+static enum vf_status read_metadata(struct vf_model *m, const cJSON *md, bool keep,
+				    const char *path, struct vf_err *err)
+{
+	const cJSON *c;
+
+	if (cJSON_IsNull(md))
+		return VF_OK;
+	if (!cJSON_IsObject(md))
+		return vf_fail(err, VF_EFORMAT, path, "__metadata__ is not an object");
+	for (c = md->child; c; c = c->next) {
+		if (!cJSON_IsString(c))
+			return vf_fail(err, VF_EFORMAT, path,
+				       "__metadata__ value of \"%s\" is not a string", c->string);
+		if (keep && vf_model_add_meta(m, c->string, c->valuestring, err))
+			return err->status;
+	}
+	return VF_OK;
+}
+
+/* Parses one tensor entry; shape is written to dims (VF_MAX_DIMS entries). */
+static enum vf_status parse_info(const cJSON *item, struct vf_tensor *t, uint64_t *dims,
+				 uint64_t *begin, uint64_t *end, const char *path,
+				 struct vf_err *err)
+{
+	const char *name = item->string;
+	const cJSON *dtype = NULL, *shape = NULL, *offs = NULL, *c;
+	uint64_t numel = 1, bits, b, e;
+	uint32_t nd = 0;
+
+	if (!cJSON_IsObject(item))
+		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\" is not a JSON object", name);
+	for (c = item->child; c; c = c->next) {
+		if (strcmp(c->string, "dtype") == 0)
+			dtype = c;
+		else if (strcmp(c->string, "shape") == 0)
+			shape = c;
+		else if (strcmp(c->string, "data_offsets") == 0)
+			offs = c;
+		else
+			return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\" has unexpected field \"%s\"",
+				       name, c->string);
+	}
+	if (!dtype || !shape || !offs)
+		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\" lacks \"%s\"", name,
+			       !dtype ? "dtype" : !shape ? "shape" : "data_offsets");
+	if (!cJSON_IsString(dtype))
+		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\": dtype is not a string", name);
+	t->dtype = vf_dtype_from_name(dtype->valuestring);
+	if (t->dtype == VF_DT_UNKNOWN)
+		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\": unknown dtype \"%s\"", name,
+			       dtype->valuestring);
+	if (!cJSON_IsArray(shape))
+		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\": shape is not an array", name);
+	for (c = shape->child; c; c = c->next) {
+		uint64_t d;
+		if (nd == VF_MAX_DIMS)
+			return vf_fail(err, VF_EFORMAT, path,
+				       "tensor \"%s\" has more than %d dimensions", name, VF_MAX_DIMS);
+		if (!vf_json_uint(c, &d))
+			return vf_fail(err, VF_EFORMAT, path,
+				       "tensor \"%s\": dimension %u is not an integer in [0, 2^53]",
+				       name, nd);
+		if (!vf_mul_ok(numel, d, &numel))
+			return vf_fail(err, VF_EFORMAT, path,
+				       "tensor \"%s\": element count overflows 64 bits", name);
+		dims[nd++] = d;
+	}
+	if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2 ||
+	    !vf_json_uint(offs->child, &b) || !vf_json_uint(offs->child->next, &e))
+		return vf_fail(err, VF_EFORMAT, path,
+			       "tensor \"%s\": data_offsets is not two integers in [0, 2^53]", name);
+	if (e < b)
+		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\": data_offsets end before begin",
+			       name);
+	if (!vf_mul_ok(numel, vf_dtype_bits(t->dtype), &bits))
+		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\": size in bits overflows 64 bits",
+			       name);
+	if (bits % 8 != 0)
+		return vf_fail(err, VF_EFORMAT, path,
+			       "tensor \"%s\": %llu elements of %s are not a whole number of bytes",
+			       name, (unsigned long long)numel, vf_dtype_name(t->dtype));
+	if (bits / 8 != e - b)
+		return vf_fail(err, VF_EFORMAT, path,
+			       "tensor \"%s\": shape needs %llu bytes but data_offsets span %llu", name,
+			       (unsigned long long)(bits / 8), (unsigned long long)(e - b));
+	t->name = name;
+	t->shape = dims;
+	t->ndim = nd;
+	t->numel = numel;
+	t->nbytes = e - b;
+	*begin = b;
+	*end = e;
+	return VF_OK;
+}
+
+/* Checks that the sorted entries tile [0, data_len) exactly. */
+static enum vf_status check_tiling(struct entry *ents, size_t n, uint64_t data_len,
+				   const char *path, struct vf_err *err)
+{
+	uint64_t at = 0;
+
+	qsort(ents, n, sizeof(*ents), by_offset);
+	for (size_t i = 0; i < n; i++) {
+		if (ents[i].begin < at)
+			return vf_fail(err, VF_EFORMAT, path, "tensors \"%s\" and \"%s\" overlap",
+				       ents[i - 1].item->string, ents[i].item->string);
+		if (ents[i].begin > at)
+			return vf_fail(err, VF_EFORMAT, path,
+				       "gap of %llu unused bytes before tensor \"%s\"",
+				       (unsigned long long)(ents[i].begin - at), ents[i].item->string);
+		at = ents[i].end;
+	}
+	if (at > data_len)
+		return vf_fail(err, VF_EFORMAT, path,
+			       "tensor data runs past the end of the file (needs %llu bytes, has %llu)",
+			       (unsigned long long)at, (unsigned long long)data_len);
+	if (at < data_len)
+		return vf_fail(err, VF_EFORMAT, path, "%llu trailing bytes after the last tensor",
+			       (unsigned long long)(data_len - at));
+	return VF_OK;
+}
+
+static enum vf_status parse_header(struct vf_model *m, const cJSON *root, uint32_t file,
+				   uint64_t data_start, uint64_t data_len, const char *path,
+				   struct vf_err *err)
+{
+	size_t n = 0, k = 0;
+	struct entry *ents;
+	const cJSON *c;
+	uint64_t dims[VF_MAX_DIMS];
+	enum vf_status st = VF_OK;
+
+	for (c = root->child; c; c = c->next)
+		n++;
+	ents = vf_calloc(n, sizeof(*ents));
+	if (!ents)
+		return vf_fail(err, VF_ENOMEM, path, "out of memory");
+	/* First pass validates every entry and the tiling, so a bad file adds nothing. */
+	for (c = root->child; c && !st; c = c->next) {
+		struct vf_tensor t = {0};
+		if (strcmp(c->string, "__metadata__") == 0) {
+			st = read_metadata(m, c, file == 0, path, err);
+			continue;
+		}
+		st = parse_info(c, &t, dims, &ents[k].begin, &ents[k].end, path, err);
+		ents[k++].item = c;
+	}
+	if (!st)
+		st = check_tiling(ents, k, data_len, path, err);
+	for (c = root->child; c && !st; c = c->next) {
+		struct vf_tensor t = {0};
+		uint64_t b, e;
+		if (strcmp(c->string, "__metadata__") == 0)
+			continue;
+		st = parse_info(c, &t, dims, &b, &e, path, err);
+		if (st)
+			break;
+		t.file = file;
+		t.offset = data_start + b;
+		st = vf_model_add_tensor(m, &t, path, err);
+	}
+	vf_free(ents);
+	return st;
+}
+
+enum vf_status vf_safetensors_read_file(struct vf_model *m, const char *path,
+					struct vf_err *err)
+{
+	struct vf_file f;
+	unsigned char len8[8];
+	uint64_t n = 0;
+	char *hdr = NULL;
+	cJSON *root = NULL;
+	uint32_t idx;
+	enum vf_status st;
+
+	if ((st = vf_file_open(&f, path, err)))
+		return st;
+	if (f.size < 8) {
+		st = vf_fail(err, VF_EFORMAT, path,
+			     "file is %llu bytes, too short for a safetensors header",
+			     (unsigned long long)f.size);
+		goto out;
+	}
+	if ((st = vf_file_pread(&f, len8, 8, 0, err)))
+		goto out;
+	for (int i = 7; i >= 0; i--)
+		n = (n << 8) | len8[i];
+	if (n > VF_SAFETENSORS_MAX_HEADER) {
+		st = vf_fail(err, VF_EFORMAT, path, "header length %llu is more than the %llu allowed",
+			     (unsigned long long)n, VF_SAFETENSORS_MAX_HEADER);
+		goto out;
+	}
+	if (n > f.size - 8) {
+		st = vf_fail(err, VF_EFORMAT, path,
+			     "header length %llu runs past the end of the file (%llu bytes)",
+			     (unsigned long long)n, (unsigned long long)f.size);
+		goto out;
+	}
+	if (!(hdr = vf_malloc((size_t)n + 1))) {
+		st = vf_fail(err, VF_ENOMEM, path, "out of memory");
+		goto out;
+	}
+	if ((st = vf_file_pread(&f, hdr, (size_t)n, 8, err)))
+		goto out;
+	hdr[n] = '\0';
+	if (n == 0 || hdr[0] != '{') {
+		st = vf_fail(err, VF_EFORMAT, path, "header does not start with '{'");
+		goto out;
+	}
+	if (!(root = vf_json_parse(hdr, (size_t)n, JSON_MEM_CAP(n), path, "header", err))) {
+		st = err->status;
+		goto out;
+	}
+	if (!cJSON_IsObject(root)) {
+		st = vf_fail(err, VF_EFORMAT, path, "header is not a JSON object");
+		goto out;
+	}
+	if ((st = vf_model_add_file(m, path, &idx, err)))
+		goto out;
+	st = parse_header(m, root, idx, 8 + n, f.size - 8 - n, path, err);
+out:
+	vf_json_free(root);
+	vf_free(hdr);
+	vf_file_close(&f);
+	return st;
+}
+
+/* ---- sharded checkpoints ---- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool safe_file_name(const char *s)
+{
+	return *s && strchr(s, '/') == NULL && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return vf_strdup(".");
+	if (slash == path)
+		return vf_strdup("/");
+	return vf_strndup(path, (size_t)(slash - path));
+}
+
+static const char *base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Reads shard names (sorted) and every shard; *first receives the first file index. */
+static enum vf_status read_shards(struct vf_model *m, const char *dir, char **names, size_t n,
+				  const char *named_by, struct vf_err *err)
+{
+	enum vf_status st = VF_OK;
+
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n && !st; i++) {
+		char *p;
+		struct stat sb;
+		if (i && strcmp(names[i], names[i - 1]) == 0)
+			continue;
+		if (!(p = vf_path_join(dir, names[i])))
+			return vf_fail(err, VF_ENOMEM, dir, "out of memory");
+		if (named_by && stat(p, &sb) != 0)
+			st = vf_fail(err, VF_EFORMAT, p, "shard named by %s is missing: %s",
+				     named_by, strerror(errno));
+		else
+			st = vf_safetensors_read_file(m, p, err);
+		vf_free(p);
+	}
+	return st;
+}
+
+enum vf_status vf_safetensors_read_index(struct vf_model *m, const char *index_path,
+					 struct vf_err *err)
+{
+	char *text = NULL, *dir = NULL;
+	char **shards = NULL;
+	const cJSON **items = NULL;
+	size_t len, nshards = 0;
+	cJSON *root = NULL;
+	const cJSON *wm, *md, *c;
+	struct vf_strmap map = {0};
+	uint64_t total = 0, want;
+	uint32_t first_file = m->nfiles;
+	enum vf_status st;
+
+	if ((st = vf_file_slurp(index_path, VF_SAFETENSORS_MAX_HEADER, &text, &len, err)))
+		return st;
+	if (!(root = vf_json_parse(text, len, JSON_MEM_CAP(len), index_path, "index", err))) {
+		st = err->status;
+		goto out;
+	}
+	wm = cJSON_GetObjectItemCaseSensitive(root, "weight_map");
+	if (!cJSON_IsObject(root) || !cJSON_IsObject(wm)) {
+		st = vf_fail(err, VF_EFORMAT, index_path, "index has no \"weight_map\" object");
+		goto out;
+	}
+	shards = vf_calloc((size_t)cJSON_GetArraySize(wm) + 1, sizeof(*shards));
+	items = vf_calloc((size_t)cJSON_GetArraySize(wm) + 1, sizeof(*items));
+	if (!shards || !items) {
+		st = vf_fail(err, VF_ENOMEM, index_path, "out of memory");
+		goto out;
+	}
+	for (c = wm->child; c; c = c->next) {
+		if (!cJSON_IsString(c) || !safe_file_name(c->valuestring)) {
+			st = vf_fail(err, VF_EFORMAT, index_path,
+				     "weight_map entry \"%s\" is not a plain file name", c->string);
+			goto out;
+		}
+		if (vf_strmap_put(&map, c->string, (uint32_t)nshards, NULL) < 0) {
+			st = vf_fail(err, VF_ENOMEM, index_path, "out of memory");
+			goto out;
+		}
+		items[nshards] = c;
+		shards[nshards++] = c->valuestring;
+	}
+	if (!(dir = dir_of(index_path))) {
+		st = vf_fail(err, VF_ENOMEM, index_path, "out of memory");
+		goto out;
+	}
+	if ((st = read_shards(m, dir, shards, nshards, base_of(index_path), err)))
+		goto out;
+	/* Every tensor of every shard must be the index's, in the shard it names. */
+	for (size_t i = 0; i < m->ntensors; i++) {
+		const struct vf_tensor *t = &m->tensors[i];
+		const cJSON *e;
+		uint32_t k;
+		if (t->file < first_file)
+			continue;
+		if (!vf_strmap_get(&map, t->name, &k)) {
+			st = vf_fail(err, VF_EFORMAT, m->files[t->file],
+				     "tensor \"%s\" is not in %s", t->name, base_of(index_path));
+			goto out;
+		}
+		e = items[k];
+		if (strcmp(e->valuestring, base_of(m->files[t->file])) != 0) {
+			st = vf_fail(err, VF_EFORMAT, index_path,
+				     "index puts tensor \"%s\" in \"%s\", but it is in \"%s\"", t->name,
+				     e->valuestring, base_of(m->files[t->file]));
+			goto out;
+		}
+		total += t->nbytes;
+	}
+	for (c = wm->child; c; c = c->next) {
+		if (vf_model_find(m, c->string) < 0) {
+			st = vf_fail(err, VF_EFORMAT, index_path,
+				     "tensor \"%s\" is not in its shard \"%s\"", c->string,
+				     c->valuestring);
+			goto out;
+		}
+	}
+	md = cJSON_GetObjectItemCaseSensitive(root, "metadata");
+	c = md ? cJSON_GetObjectItemCaseSensitive(md, "total_size") : NULL;
+	if (c && vf_json_uint(c, &want) && want != total)
+		st = vf_model_warn(m, err, "%s: metadata.total_size is %llu but the shards hold %llu",
+				   base_of(index_path), (unsigned long long)want,
+				   (unsigned long long)total);
+out:
+	vf_strmap_free(&map);
+	vf_free(shards);
+	vf_free(items);
+	vf_free(dir);
+	vf_json_free(root);
+	vf_free(text);
+	return st;
+}
+
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+
+	return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+enum vf_status vf_safetensors_read_dir(struct vf_model *m, const char *dir, bool *found,
+				       struct vf_err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	enum vf_status st = VF_OK;
+
+	if (!d)
+		return vf_fail(err, VF_EIO, dir, "cannot open directory: %s", strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		if (!has_suffix(de->d_name, ".safetensors") || de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			char **a = vf_realloc(names, nc * sizeof(*a));
+			if (!a) {
+				st = vf_fail(err, VF_ENOMEM, dir, "out of memory");
+				goto out;
+			}
+			names = a;
+			cap = nc;
+		}
+		if (!(names[n] = vf_strdup(de->d_name))) {
+			st = vf_fail(err, VF_ENOMEM, dir, "out of memory");
+			goto out;
+		}
+		n++;
+	}
+	*found = n > 0;
+	if (n)
+		st = read_shards(m, dir, names, n, NULL, err);
+out:
+	for (size_t i = 0; i < n; i++)
+		vf_free(names[i]);
+	vf_free(names);
+	closedir(d);
+	return st;
+}

@@ -1,0 +1,130 @@
+/*
+ * formats.h - checkpoint and config readers, and the one model they fill.
+ *
+ * A reader turns files into a struct vf_model: a table of tensors (name,
+ * dtype, shape, element count, bytes, file, offset) plus, when a config.json is
+ * found, the architecture description.  Readers look at headers only and never
+ * read tensor data.  Every size read from a file is checked before it is used
+ * or allocated; any problem is a VF_EFORMAT error naming the file.
+ *
+ * Ownership: vf_model_open() returns a model owned by the caller, freed with
+ * vf_model_free() (NULL is fine).  Strings and shapes inside the model live as
+ * long as the model.
+ */
+#ifndef VF_FORMATS_H
+#define VF_FORMATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+/* ---- dtypes (safetensors names everywhere in vramfit) ---- */
+
+enum vf_dtype {
+	VF_DT_UNKNOWN = 0,
+	VF_DT_BOOL, VF_DT_U8, VF_DT_I8, VF_DT_F8_E5M2, VF_DT_F8_E4M3, VF_DT_F8_E8M0,
+	VF_DT_F8_E4M3FNUZ, VF_DT_F8_E5M2FNUZ, VF_DT_F4, VF_DT_F6_E2M3, VF_DT_F6_E3M2,
+	VF_DT_I16, VF_DT_U16, VF_DT_F16, VF_DT_BF16, VF_DT_I32, VF_DT_U32, VF_DT_F32,
+	VF_DT_F64, VF_DT_I64, VF_DT_U64, VF_DT_C64,
+	VF_DT_COUNT
+};
+
+const char *vf_dtype_name(enum vf_dtype dt);
+enum vf_dtype vf_dtype_from_name(const char *name); /* VF_DT_UNKNOWN if none */
+unsigned vf_dtype_bits(enum vf_dtype dt);	     /* bits per element */
+bool vf_dtype_is_float(enum vf_dtype dt);
+
+/* ---- the tensor table ---- */
+
+struct vf_tensor {
+	const char *name;
+	const uint64_t *shape; /* ndim entries, outermost first */
+	uint32_t ndim;
+	enum vf_dtype dtype;
+	uint32_t file;	 /* index into vf_model.files */
+	uint64_t numel;	 /* product of shape (1 for a scalar) */
+	uint64_t nbytes; /* bytes in the file */
+	uint64_t offset; /* absolute offset of the data in its file */
+};
+
+enum vf_format {
+	VF_FMT_NONE = 0, /* a config.json alone: no tensors */
+	VF_FMT_SAFETENSORS,
+};
+
+const char *vf_format_name(enum vf_format f);
+
+/* ---- the architecture description (from config.json) ---- */
+
+enum vf_attn { VF_ATTN_FULL, VF_ATTN_SLIDING, VF_ATTN_CHUNKED, VF_ATTN_LINEAR, VF_ATTN_OTHER };
+
+#define VF_UNSET (-1)	  /* an integer field the config does not give */
+#define VF_MAX_LAYERS 4096 /* per-layer arrays are refused beyond this */
+
+struct vf_arch {
+	bool present;		 /* a config was read */
+	char model_type[64];	 /* top-level model_type */
+	char text_model_type[64]; /* text_config.model_type, if nested */
+	char architecture[128];	 /* architectures[0] */
+	char torch_dtype[32];	 /* torch_dtype or dtype */
+	int64_t num_layers, hidden, heads, kv_heads, head_dim, intermediate, vocab;
+	int64_t max_position_embeddings, type_vocab_size, num_decoder_layers;
+	int tie_word_embeddings; /* 1, 0, or VF_UNSET */
+	bool kv_heads_default;	 /* kv_heads copied from heads (config is silent) */
+	bool head_dim_default;	 /* head_dim derived as hidden / heads */
+	/* mixture of experts */
+	int64_t num_experts, experts_per_tok, moe_intermediate, shared_experts;
+	int64_t shared_expert_intermediate, first_k_dense_replace, moe_layer_freq;
+	int64_t decoder_sparse_step, nextn_predict_layers;
+	uint8_t *mlp_only; /* num_layers flags, or NULL */
+	/* multi-head latent attention (DeepSeek) */
+	int64_t q_lora_rank, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim;
+	/* attention windows */
+	int64_t sliding_window;		/* VF_UNSET when null or absent */
+	int use_sliding_window;		/* 1, 0, or VF_UNSET */
+	int64_t sliding_window_pattern; /* Gemma-3: every Nth layer is global */
+	uint8_t *layer_types;		/* from layer_types: num_layers enum vf_attn, or NULL */
+	/* quantization_config */
+	char quant_method[32];
+	int64_t quant_bits, quant_group_size;
+};
+
+/* Reads a config.json file into arch (which the caller zeroes or reuses). */
+enum vf_status vf_config_read(const char *path, struct vf_arch *arch, struct vf_err *err);
+/* Same from text in memory; path is only for messages. */
+enum vf_status vf_config_parse(const char *text, size_t len, const char *path,
+			       struct vf_arch *arch, struct vf_err *err);
+void vf_arch_release(struct vf_arch *arch);
+
+/* ---- the model ---- */
+
+struct vf_model {
+	enum vf_format format;
+	char *path;   /* what the user named */
+	char **files; /* checkpoint files, in the order read */
+	uint32_t nfiles;
+	struct vf_tensor *tensors;
+	size_t ntensors;
+	/* __metadata__ of the first file, as key/value pairs */
+	char **meta_keys, **meta_vals;
+	size_t nmeta;
+	char **warnings; /* facts worth telling that are not errors */
+	size_t nwarnings;
+	struct vf_arch arch;
+	void *priv; /* arena and indexes; see table.c */
+};
+
+/*
+ * Opens PATH: a .safetensors file, a model.safetensors.index.json, a config.json,
+ * or a directory holding a safetensors index, *.safetensors files and/or a
+ * config.json.
+ */
+enum vf_status vf_model_open(const char *path, struct vf_model **out, struct vf_err *err);
+void vf_model_free(struct vf_model *m);
+
+/* Index of the tensor with this name, or -1. */
+long vf_model_find(const struct vf_model *m, const char *name);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * planner.h - pure functions from a model (and later a workload and devices)
+ * to facts about it.  Nothing here reads files, prints or exits.
+ *
+ * Layers: the units a device_map places.  A tensor belongs to a repeated block
+ * when its name has a numeric component ("model.layers.7.mlp.up_proj.weight"
+ * -> "model.layers.7"); other tensors group into the module that sits beside
+ * the block stack ("model.embed_tokens", "model.norm", "lm_head").  Layers come
+ * in execution order: embeddings, then each stack's blocks by number, then what
+ * follows them, inner modules before outer ones (norm before head).
+ */
+#ifndef VF_PLANNER_H
+#define VF_PLANNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "formats/formats.h"
+
+enum vf_layer_kind {
+	VF_LAYER_EMBEDDING,
+	VF_LAYER_BLOCK,
+	VF_LAYER_NORM,
+	VF_LAYER_HEAD,
+	VF_LAYER_OTHER,
+};
+
+struct vf_layer {
+	char *name; /* a module (or parameter) name usable as a device_map key */
+	enum vf_layer_kind kind;
+	long block; /* number within its stack, or -1 */
+	size_t ntensors;
+	uint64_t params, bytes;
+};
+
+struct vf_layers {
+	struct vf_layer *v; /* in execution order */
+	size_t n;
+	uint32_t *of_tensor; /* layer index of each tensor of the model */
+	size_t largest;	     /* index of the layer with the most bytes */
+};
+
+/*
+ * Groups the model's tensors into layers.  keep_order: the tensor table is
+ * already in execution order (a state_dict), so layers keep first-appearance
+ * order instead of being sorted.
+ */
+enum vf_status vf_layers_group(const struct vf_model *m, bool keep_order, struct vf_layers *out,
+			       struct vf_err *err);
+void vf_layers_release(struct vf_layers *l);
+const char *vf_layer_kind_name(enum vf_layer_kind k);
+
+#endif
