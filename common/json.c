@@ -15,6 +15,7 @@
 
 static size_t budget_used, budget_cap;
 static bool budget_on, budget_hit; /* the cap applies only while parsing */
+static bool alloc_failed;	   /* a real out-of-memory, not the cap */
 
 static void *hook_malloc(size_t n)
 {
@@ -25,8 +26,10 @@ static void *hook_malloc(size_t n)
 		return NULL;
 	}
 	p = vf_malloc(n + PREFIX);
-	if (!p)
+	if (!p) {
+		alloc_failed = true;
 		return NULL;
+	}
 	memcpy(p, &n, sizeof(n));
 	budget_used += n;
 	return p + PREFIX;
@@ -175,11 +178,14 @@ cJSON *vf_json_parse(const char *text, size_t len, size_t mem_cap, const char *p
 	budget_used = 0;
 	budget_cap = mem_cap;
 	budget_hit = false;
+	alloc_failed = false;
 	budget_on = true;
 	j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	budget_on = false;
 	if (!j) {
-		if (budget_hit)
+		if (alloc_failed)
+			vf_fail(err, VF_ENOMEM, path, "out of memory");
+		else if (budget_hit)
 			vf_fail(err, VF_ENOMEM, path, "%s needs more than %zu MiB to parse", what,
 				mem_cap >> 20);
 		else if (end && end >= text && end <= text + len)
@@ -226,7 +232,7 @@ bool vf_json_uint(const cJSON *item, uint64_t *out)
 	if (!cJSON_IsNumber(item))
 		return false;
 	d = item->valuedouble;
-	if (!isfinite(d) || d < 0 || d > (double)VF_JSON_MAX_EXACT || floor(d) != d)
+	if (!isfinite(d) || d < 0 || d >= (double)VF_JSON_MAX_EXACT || floor(d) != d)
 		return false;
 	*out = (uint64_t)d;
 	return true;

@@ -11,8 +11,9 @@
  *   - the escape \u0000 is refused (it would truncate a C string);
  *   - cJSON may allocate at most mem_cap bytes, so a small hostile text cannot
  *     expand into gigabytes of nodes.
- * Numbers are doubles in cJSON; vf_json_uint() accepts only integers that a
- * double represents exactly (<= 2^53), so no size is ever silently rounded.
+ * Numbers are doubles in cJSON; vf_json_uint() accepts only integers below
+ * 2^53.  Every such integer is exact in a double, and any text integer >= 2^53
+ * rounds to a double >= 2^53 and is refused, so no size is silently rounded.
  */
 #ifndef VF_JSON_H
 #define VF_JSON_H
@@ -34,7 +35,7 @@ void vf_json_init(void);
 
 #define VF_JSON_MAX_EXACT (UINT64_C(1) << 53)
 
-/* true when item is a number that is a whole value in [0, 2^53] */
+/* true when item is a number that is a whole value in [0, 2^53) */
 bool vf_json_uint(const cJSON *item, uint64_t *out);
 
 /* true when s[0..n) is valid UTF-8 */

@@ -13,7 +13,7 @@
  *     numel * bits divisible by 8 and equal to (end - begin) * 8;
  *   - sorted by offsets, tensors tile the buffer exactly from 0 (no overlap,
  *     no gap), and the last end is exactly the end of the file.
- * Stricter than the reference: dims and offsets above 2^53 and more than
+ * Stricter than the reference: dims and offsets of 2^53 and above and more than
  * VF_MAX_DIMS dimensions are refused (no real tensor has them, and it keeps
  * every number exact in a double).
  */
@@ -110,7 +110,7 @@ static enum vf_status parse_info(const cJSON *item, struct vf_tensor *t, uint64_
 				       "tensor \"%s\" has more than %d dimensions", name, VF_MAX_DIMS);
 		if (!vf_json_uint(c, &d))
 			return vf_fail(err, VF_EFORMAT, path,
-				       "tensor \"%s\": dimension %u is not an integer in [0, 2^53]",
+				       "tensor \"%s\": dimension %u is not an integer in [0, 2^53)",
 				       name, nd);
 		if (!vf_mul_ok(numel, d, &numel))
 			return vf_fail(err, VF_EFORMAT, path,
@@ -120,7 +120,7 @@ static enum vf_status parse_info(const cJSON *item, struct vf_tensor *t, uint64_
 	if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2 ||
 	    !vf_json_uint(offs->child, &b) || !vf_json_uint(offs->child->next, &e))
 		return vf_fail(err, VF_EFORMAT, path,
-			       "tensor \"%s\": data_offsets is not two integers in [0, 2^53]", name);
+			       "tensor \"%s\": data_offsets is not two integers in [0, 2^53)", name);
 	if (e < b)
 		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\": data_offsets end before begin",
 			       name);

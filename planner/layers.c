@@ -90,7 +90,7 @@ static bool contains_any(const char *s, size_t n, const char *const *words)
 	return false;
 }
 
-static const char *const embed_words[] = {"embed", "wte", "wpe", "shared", "tok_emb", NULL};
+static const char *const embed_words[] = {"embed", "embd", "wte", "wpe", "shared", "tok_emb", NULL};
 static const char *const norm_words[] = {"norm", "ln_f", "ln_out", NULL};
 static const char *const head_words[] = {"head", "output", "lm", "cls", "classifier",
 					 "pooler", "score", NULL};
@@ -206,7 +206,8 @@ static enum vf_status find_containers(const struct vf_model *m, struct grouping 
 			g->cs[g->ncs].parts.n = 0;
 		g->ncs++;
 	}
-	qsort(g->cs, g->ncs, sizeof(*g->cs), cmp_container);
+	if (g->ncs)
+		qsort(g->cs, g->ncs, sizeof(*g->cs), cmp_container);
 	for (size_t i = 0; i < g->ncs; i++)
 		g->cs[i].rank = (int)i;
 	return VF_OK;
@@ -261,7 +262,9 @@ static void classify(const char *s, const struct grouping *g, size_t *nlen, stru
 								  : VF_LAYER_OTHER;
 		key->crank = best || !g->ncs ? (long)bestc : (long)g->ncs - 1;
 		key->seg = 2;
-		key->sub = -(long)best; /* inner modules (final norm) before outer (head) */
+		/* Inner modules (the final norm) run before outer ones (the head); at one
+		 * depth a norm runs before a head ("output_norm" before "output"). */
+		key->sub = -(long)best * 8 + (*kind == VF_LAYER_NORM ? 0 : *kind == VF_LAYER_HEAD ? 2 : 1);
 	}
 }
 

@@ -6,6 +6,7 @@ usage: check_inspect.py VRAMFIT FIXTURES_DIR
 Prints one line per fixture and a closing 'N passed, N failed' line.
 """
 import json
+import os
 import subprocess
 import sys
 
@@ -42,7 +43,7 @@ def check(binary, path, exp):
 
 
 def main():
-    binary, root = sys.argv[1], sys.argv[2]
+    binary, root = os.path.abspath(sys.argv[1]), sys.argv[2]
     with open(f"{root}/expected.json") as f:
         expected = json.load(f)
     passed = failed = 0

@@ -1,0 +1,5 @@
+# a full disk fails loudly
+args: inspect --json @F/tiny_llama
+stdout-to: /dev/full
+exit: 1
+stderr: vramfit: stdout: write error

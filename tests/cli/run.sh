@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# run.sh - data-driven CLI tests (curl's tests/data, jq's jq.test).
+#
+# usage: run.sh VRAMFIT FIXTURES_DIR [MODELS_DIR]
+#
+# Each tests/cli/*.t file is one test, made of "key: value" lines:
+#   setup: SHELL       run before the command (may repeat)
+#   args: ARGS         arguments to vramfit (shell words)
+#   stdout-to: FILE    send stdout there instead of capturing it
+#   exit: N            expected exit status
+#   stderr: TEXT       stderr must be exactly this one line
+#   stderr-has: TEXT   stderr contains TEXT
+#   stderr-lines: N    stderr has exactly N lines
+#   stdout-has: TEXT   stdout contains TEXT (may repeat)
+#   stdout-empty: yes  nothing on stdout
+# In values @F is the fixtures dir, @M the models dir, @T a fresh temp dir.
+set -u
+bin=$(realpath "$1")
+fixtures=$(realpath "$2")
+models=$(realpath "${3:-$(dirname "$0")/../../../shared/models}")
+here=$(dirname "$0")
+passed=0
+failed=0
+
+for t in "$here"/*.t; do
+	tmp=$(mktemp -d)
+	sub() { local v=$1; v=${v//@F/$fixtures}; v=${v//@M/$models}; v=${v//@T/$tmp}; printf '%s' "$v"; }
+	args="" out_to="" errs=()
+	checks=()
+	while IFS= read -r line || [ -n "$line" ]; do
+		case "$line" in
+		'#'* | '') continue ;;
+		setup:*) (cd "$tmp" && bash -c "$(sub "${line#setup: }")") ;;
+		args:*) args=$(sub "${line#args: }") ;;
+		stdout-to:*) out_to=$(sub "${line#stdout-to: }") ;;
+		*) checks+=("$(sub "$line")") ;;
+		esac
+	done <"$t"
+	eval "set -- $args"
+	if [ -n "$out_to" ]; then
+		"$bin" "$@" >"$out_to" 2>"$tmp/.err"
+		rc=$?
+		: >"$tmp/.out"
+	else
+		"$bin" "$@" >"$tmp/.out" 2>"$tmp/.err"
+		rc=$?
+	fi
+	for c in "${checks[@]}"; do
+		key=${c%%: *} val=${c#*: }
+		case "$key" in
+		exit) [ "$rc" = "$val" ] || errs+=("exit $rc, want $val") ;;
+		stderr) [ "$(cat "$tmp/.err")" = "$val" ] && [ "$(wc -l <"$tmp/.err")" = 1 ] ||
+			errs+=("stderr '$(cat "$tmp/.err")', want '$val'") ;;
+		stderr-has) grep -qF -- "$val" "$tmp/.err" || errs+=("stderr lacks '$val'") ;;
+		stderr-lines) [ "$(wc -l <"$tmp/.err")" = "$val" ] ||
+			errs+=("stderr has $(wc -l <"$tmp/.err") lines, want $val") ;;
+		stdout-has) grep -qF -- "$val" "$tmp/.out" || errs+=("stdout lacks '$val'") ;;
+		stdout-empty) [ ! -s "$tmp/.out" ] || errs+=("stdout is not empty") ;;
+		*) errs+=("unknown check '$key'") ;;
+		esac
+	done
+	if [ ${#errs[@]} -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "ok   $(basename "$t")"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $(basename "$t")"
+		printf '     %s\n' "${errs[@]}"
+	fi
+	rm -rf "$tmp"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

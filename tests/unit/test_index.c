@@ -1,0 +1,175 @@
+/*
+ * test_index.c - sharded checkpoints: the real fixture (written by the
+ * safetensors package, index laid out as transformers writes it) and every way
+ * an index and its shards can disagree.
+ */
+#include <sys/stat.h>
+
+#include "tests/unit/testutil.h"
+
+#include "common/json.h"
+#include "formats/formats.h"
+
+#define NOLEN (~(uint64_t)0)
+#define X_HDR "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}"
+#define Y_HDR "{\"y\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}"
+
+static char dir[512];
+
+static void make_dir(const char *name, const char *index)
+{
+	char p[600];
+
+	snprintf(dir, sizeof(dir), "%s/%s", tu_scratch(), name);
+	mkdir(dir, 0755);
+	snprintf(p, sizeof(p), "%s/a.safetensors", dir);
+	tu_write_st(p, X_HDR, NOLEN, 8);
+	snprintf(p, sizeof(p), "%s/b.safetensors", dir);
+	tu_write_st(p, Y_HDR, NOLEN, 4);
+	if (index) {
+		snprintf(p, sizeof(p), "%s/model.safetensors.index.json", dir);
+		tu_write(p, index, strlen(index));
+	}
+}
+
+static void expect_error(const char *name, const char *index, const char *file, const char *msg)
+{
+	struct vf_model *m = NULL;
+	struct vf_err err = {0};
+	char want_path[700];
+
+	make_dir(name, index);
+	snprintf(want_path, sizeof(want_path), "%s/%s", dir, file);
+	assert_int_equal(vf_model_open(dir, &m, &err), VF_EFORMAT);
+	if (!strstr(err.msg, msg) || strcmp(err.path, want_path) != 0)
+		fail_msg("%s: got '%s: %s', want '%s: ...%s...'", name, err.path, err.msg, want_path,
+			 msg);
+	assert_null(m);
+}
+
+static void test_good_index(void **state)
+{
+	struct vf_model *m = NULL;
+	struct vf_err err = {0};
+
+	(void)state;
+	make_dir("good", "{\"metadata\":{\"total_size\":12},"
+			 "\"weight_map\":{\"x\":\"a.safetensors\",\"y\":\"b.safetensors\"}}");
+	assert_int_equal(vf_model_open(dir, &m, &err), VF_OK);
+	assert_int_equal(m->ntensors, 2);
+	assert_int_equal(m->nfiles, 2);
+	assert_int_equal(m->nwarnings, 0);
+	vf_model_free(m);
+}
+
+static void test_total_size_mismatch_warns(void **state)
+{
+	struct vf_model *m = NULL;
+	struct vf_err err = {0};
+
+	(void)state;
+	make_dir("total", "{\"metadata\":{\"total_size\":99},"
+			  "\"weight_map\":{\"x\":\"a.safetensors\",\"y\":\"b.safetensors\"}}");
+	assert_int_equal(vf_model_open(dir, &m, &err), VF_OK);
+	assert_int_equal(m->nwarnings, 1);
+	assert_non_null(strstr(m->warnings[0], "total_size is 99 but the shards hold 12"));
+	vf_model_free(m);
+}
+
+static void test_index_errors(void **state)
+{
+	(void)state;
+	expect_error("missing_shard",
+		     "{\"weight_map\":{\"x\":\"a.safetensors\",\"y\":\"c.safetensors\"}}",
+		     "c.safetensors", "shard named by model.safetensors.index.json is missing");
+	expect_error("not_in_shard",
+		     "{\"weight_map\":{\"x\":\"a.safetensors\",\"y\":\"b.safetensors\","
+		     "\"z\":\"b.safetensors\"}}",
+		     "model.safetensors.index.json", "tensor \"z\" is not in its shard");
+	expect_error("not_in_index", "{\"weight_map\":{\"x\":\"a.safetensors\",\"z\":\"b.safetensors\"}}",
+		     "b.safetensors", "tensor \"y\" is not in model.safetensors.index.json");
+	expect_error("wrong_shard", "{\"weight_map\":{\"x\":\"b.safetensors\",\"y\":\"a.safetensors\"}}",
+		     "model.safetensors.index.json", "index puts tensor \"x\" in \"b.safetensors\"");
+	expect_error("traversal",
+		     "{\"weight_map\":{\"x\":\"../a.safetensors\",\"y\":\"b.safetensors\"}}",
+		     "model.safetensors.index.json", "is not a plain file name");
+	expect_error("no_weight_map", "{\"metadata\":{}}", "model.safetensors.index.json",
+		     "no \"weight_map\" object");
+	expect_error("index_not_json", "{\"weight_map\":", "model.safetensors.index.json",
+		     "index is not valid JSON");
+	expect_error("index_dup", "{\"weight_map\":{\"x\":\"a.safetensors\",\"x\":\"a.safetensors\"}}",
+		     "model.safetensors.index.json", "repeats the key \"x\"");
+}
+
+/* Two shards of a plain directory that both hold "x". */
+static void test_duplicate_across_files(void **state)
+{
+	struct vf_model *m = NULL;
+	struct vf_err err = {0};
+	char p[700];
+
+	(void)state;
+	make_dir("dup_dir", NULL);
+	snprintf(p, sizeof(p), "%s/b.safetensors", dir);
+	tu_write_st(p, X_HDR, NOLEN, 8);
+	assert_int_equal(vf_model_open(dir, &m, &err), VF_EFORMAT);
+	assert_string_equal(err.path, p);
+	assert_non_null(strstr(err.msg, "tensor \"x\" is also in"));
+}
+
+static void test_empty_dir(void **state)
+{
+	struct vf_model *m = NULL;
+	struct vf_err err = {0};
+	char p[600];
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/empty_dir", tu_scratch());
+	mkdir(p, 0755);
+	assert_int_equal(vf_model_open(p, &m, &err), VF_EFORMAT);
+	assert_non_null(strstr(err.msg, "no checkpoint"));
+}
+
+/* The real fixture: safetensors wrote the shards; counts are its own. */
+static void test_real_sharded_fixture(void **state)
+{
+	struct vf_model *m = NULL, *m2 = NULL;
+	struct vf_err err = {0};
+	char p[600];
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/tiny_llama", tu_env("VF_FIXTURES"));
+	assert_int_equal(vf_model_open(p, &m, &err), VF_OK);
+	/* 12 layers x 9 tensors + embed + norm + head (declared in gen_fixtures.py) */
+	assert_int_equal(m->ntensors, 12 * 9 + 3);
+	assert_int_equal(m->nfiles, 2);
+	assert_true(m->arch.present);
+	assert_int_equal(m->arch.num_layers, 12);
+	assert_int_equal(m->nwarnings, 0);
+	assert_true(vf_model_find(m, "model.layers.11.mlp.down_proj.weight") >= 0);
+	assert_int_equal(vf_model_find(m, "model.layers.12.mlp.down_proj.weight"), -1);
+	/* the index file itself names the same model */
+	snprintf(p, sizeof(p), "%s/tiny_llama/model.safetensors.index.json", tu_env("VF_FIXTURES"));
+	assert_int_equal(vf_model_open(p, &m2, &err), VF_OK);
+	assert_int_equal(m2->ntensors, m->ntensors);
+	vf_model_free(m);
+	vf_model_free(m2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_index),
+		cmocka_unit_test(test_total_size_mismatch_warns),
+		cmocka_unit_test(test_index_errors),
+		cmocka_unit_test(test_duplicate_across_files),
+		cmocka_unit_test(test_empty_dir),
+		cmocka_unit_test(test_real_sharded_fixture),
+	};
+	int rc;
+
+	vf_json_init();
+	rc = cmocka_run_group_tests_name("index", tests, NULL, NULL);
+	tu_cleanup();
+	return rc;
+}
