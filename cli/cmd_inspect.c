@@ -13,21 +13,21 @@
 #include "planner/planner.h"
 
 static const char usage_text[] =
-	"usage: vramfit inspect [--json] [--tensors] PATH\n"
-	"\n"
-	"Reads only the headers of a checkpoint and prints its format, files, tensor\n"
-	"count, parameters and bytes, a per-dtype table, and the model grouped into\n"
-	"layers in execution order (embedding, each block, final norm, head), with\n"
-	"the largest layer.  A config.json beside the checkpoint is read too.\n"
-	"\n"
-	"PATH  a .safetensors file, a model.safetensors.index.json, a config.json,\n"
-	"      or a directory holding any of them\n"
-	"\n"
-	"  --json      print one JSON object (stable keys: see README)\n"
-	"  --tensors   also list every tensor (name, dtype, shape, bytes, file)\n"
-	"  -h, --help  show this help\n"
-	"\n"
-	"exit status: 0 read, 1 bad or unreadable input, 2 wrong usage\n";
+    "usage: vramfit inspect [--json] [--tensors] PATH\n"
+    "\n"
+    "Reads only the headers of a checkpoint and prints its format, files, tensor\n"
+    "count, parameters and bytes, a per-dtype table, and the model grouped into\n"
+    "layers in execution order (embedding, each block, final norm, head), with\n"
+    "the largest layer.  A config.json beside the checkpoint is read too.\n"
+    "\n"
+    "PATH  a .safetensors file, a model.safetensors.index.json, a config.json,\n"
+    "      or a directory holding any of them\n"
+    "\n"
+    "  --json      print one JSON object (stable keys: see README)\n"
+    "  --tensors   also list every tensor (name, dtype, shape, bytes, file)\n"
+    "  -h, --help  show this help\n"
+    "\n"
+    "exit status: 0 read, 1 bad or unreadable input, 2 wrong usage\n";
 
 struct dtype_sum {
 	uint64_t tensors, params, bytes;
@@ -72,11 +72,12 @@ static cJSON *arch_json(const struct vf_arch *a)
 	cJSON_AddItemToObject(o, "head_dim", int_or_null(a->head_dim));
 	cJSON_AddItemToObject(o, "intermediate_size", int_or_null(a->intermediate));
 	cJSON_AddItemToObject(o, "vocab_size", int_or_null(a->vocab));
-	cJSON_AddItemToObject(o, "max_position_embeddings", int_or_null(a->max_position_embeddings));
+	cJSON_AddItemToObject(o, "max_position_embeddings",
+			      int_or_null(a->max_position_embeddings));
 	cJSON_AddItemToObject(o, "tie_word_embeddings",
 			      a->tie_word_embeddings == VF_UNSET
-				      ? cJSON_CreateNull()
-				      : cJSON_CreateBool(a->tie_word_embeddings));
+				  ? cJSON_CreateNull()
+				  : cJSON_CreateBool(a->tie_word_embeddings));
 	cJSON_AddItemToObject(o, "num_experts", int_or_null(a->num_experts));
 	cJSON_AddItemToObject(o, "experts_per_token", int_or_null(a->experts_per_tok));
 	cJSON_AddItemToObject(o, "moe_intermediate_size", int_or_null(a->moe_intermediate));
@@ -148,7 +149,8 @@ static int print_json(const struct vf_model *m, const struct vf_layers *ly, bool
 	}
 	cJSON_AddItemToObject(doc, "layers", layers);
 	cJSON_AddItemToObject(doc, "largest_layer",
-			      ly->n ? cJSON_CreateString(ly->v[ly->largest].name) : cJSON_CreateNull());
+			      ly->n ? cJSON_CreateString(ly->v[ly->largest].name)
+				    : cJSON_CreateNull());
 	for (size_t i = 0; i < m->nmeta; i++)
 		cJSON_AddStringToObject(meta, m->meta_keys[i], m->meta_vals[i]);
 	cJSON_AddItemToObject(doc, "metadata", meta);
@@ -214,8 +216,8 @@ static void print_human(const struct vf_model *m, const struct vf_layers *ly, bo
 		for (int d = 0; d < VF_DT_COUNT; d++)
 			if (s[d].tensors)
 				printf("  %-12s %8llu %18s %12s\n", vf_dtype_name((enum vf_dtype)d),
-				       (unsigned long long)s[d].tensors, vf_fmt_count(s[d].params, a),
-				       vf_fmt_bytes(s[d].bytes, b));
+				       (unsigned long long)s[d].tensors,
+				       vf_fmt_count(s[d].params, a), vf_fmt_bytes(s[d].bytes, b));
 	}
 	print_arch(&m->arch);
 	if (ly->n) {
@@ -245,10 +247,10 @@ static void print_human(const struct vf_model *m, const struct vf_layers *ly, bo
 int cmd_inspect(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"tensors", no_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"tensors", no_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	bool json = false, tensors = false;
 	struct vf_err err = {0};

@@ -13,7 +13,7 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *summary;
 } commands[] = {
-	{"inspect", cmd_inspect, "tensors, dtypes and layers of a checkpoint or config.json"},
+    {"inspect", cmd_inspect, "tensors, dtypes and layers of a checkpoint or config.json"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

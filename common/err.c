@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-enum vf_status vf_fail(struct vf_err *err, enum vf_status status,
-		       const char *path, const char *fmt, ...)
+enum vf_status vf_fail(struct vf_err *err, enum vf_status status, const char *path, const char *fmt,
+		       ...)
 {
 	va_list ap;
 

@@ -15,10 +15,10 @@
 
 enum vf_status {
 	VF_OK = 0,
-	VF_EIO,	     /* the operating system refused (open, read, stat) */
-	VF_EFORMAT,  /* the input is malformed, hostile or unsupported */
-	VF_ENOMEM,   /* out of memory, or a limit on memory was reached */
-	VF_EUSAGE,   /* the caller asked for something that cannot be done */
+	VF_EIO,	    /* the operating system refused (open, read, stat) */
+	VF_EFORMAT, /* the input is malformed, hostile or unsupported */
+	VF_ENOMEM,  /* out of memory, or a limit on memory was reached */
+	VF_EUSAGE,  /* the caller asked for something that cannot be done */
 };
 
 #define VF_ERR_PATH_MAX 1024
@@ -31,9 +31,8 @@ struct vf_err {
 };
 
 /* Records the failure unless one is already recorded; returns status. */
-enum vf_status vf_fail(struct vf_err *err, enum vf_status status,
-		       const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+enum vf_status vf_fail(struct vf_err *err, enum vf_status status, const char *path, const char *fmt,
+		       ...) __attribute__((format(printf, 4, 5)));
 
 /* Forgets a recorded failure (used when a caller retries another way). */
 void vf_err_clear(struct vf_err *err);

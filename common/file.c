@@ -47,7 +47,8 @@ enum vf_status vf_file_pread(struct vf_file *f, void *buf, size_t n, uint64_t of
 			return vf_fail(err, VF_EIO, f->path, "read error: %s", strerror(errno));
 		}
 		if (r == 0)
-			return vf_fail(err, VF_EFORMAT, f->path, "truncated: file ends at byte %llu",
+			return vf_fail(err, VF_EFORMAT, f->path,
+				       "truncated: file ends at byte %llu",
 				       (unsigned long long)(off + done));
 		done += (size_t)r;
 		vf_bytes_read += (uint64_t)r;
@@ -76,7 +77,8 @@ enum vf_status vf_file_slurp(const char *path, size_t max, char **buf, size_t *l
 		return st;
 	if (f.size > max) {
 		vf_file_close(&f);
-		return vf_fail(err, VF_EFORMAT, path, "file is %llu bytes, more than the %zu allowed",
+		return vf_fail(err, VF_EFORMAT, path,
+			       "file is %llu bytes, more than the %zu allowed",
 			       (unsigned long long)f.size, max);
 	}
 	b = vf_malloc((size_t)f.size + 1);

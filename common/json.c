@@ -114,7 +114,8 @@ static const char *lex_problem(const char *t, size_t n, size_t *at)
 			if (c == '"') {
 				in_str = false;
 			} else if (c == '\\' && i + 1 < n) {
-				if (t[i + 1] == 'u' && n - i >= 6 && memcmp(t + i + 2, "0000", 4) == 0)
+				if (t[i + 1] == 'u' && n - i >= 6 &&
+				    memcmp(t + i + 2, "0000", 4) == 0)
 					return "the escape \\u0000";
 				i++;
 			}
@@ -197,8 +198,9 @@ cJSON *vf_json_parse(const char *text, size_t len, size_t mem_cap, const char *p
 	}
 	for (; end < text + len; end++) {
 		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r') {
-			vf_fail(err, VF_EFORMAT, path, "%s has data after the JSON value (at byte %zu)",
-				what, (size_t)(end - text));
+			vf_fail(err, VF_EFORMAT, path,
+				"%s has data after the JSON value (at byte %zu)", what,
+				(size_t)(end - text));
 			cJSON_Delete(j);
 			return NULL;
 		}

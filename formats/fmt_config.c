@@ -25,33 +25,33 @@ static const struct {
 	size_t off;
 	const char *keys[6];
 } int_fields[] = {
-	{F(num_layers), {"num_hidden_layers", "n_layer", "num_layers", "n_layers"}},
-	{F(hidden), {"hidden_size", "n_embd", "d_model", "dim"}},
-	{F(heads), {"num_attention_heads", "n_head", "num_heads", "n_heads"}},
-	{F(kv_heads), {"num_key_value_heads", "num_kv_heads", "n_head_kv", "multi_query_group_num"}},
-	{F(head_dim), {"head_dim", "d_kv", "kv_channels"}},
-	{F(intermediate), {"intermediate_size", "n_inner", "ffn_dim", "d_ff", "ffn_hidden_size"}},
-	{F(vocab), {"vocab_size", "padded_vocab_size"}},
-	{F(max_position_embeddings),
-	 {"max_position_embeddings", "n_positions", "n_ctx", "seq_length", "max_sequence_length"}},
-	{F(type_vocab_size), {"type_vocab_size"}},
-	{F(num_decoder_layers), {"num_decoder_layers"}},
-	{F(num_experts), {"num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts"}},
-	{F(experts_per_tok), {"num_experts_per_tok", "moe_top_k"}},
-	{F(moe_intermediate), {"moe_intermediate_size"}},
-	{F(shared_experts), {"n_shared_experts", "num_shared_experts"}},
-	{F(shared_expert_intermediate), {"shared_expert_intermediate_size"}},
-	{F(first_k_dense_replace), {"first_k_dense_replace"}},
-	{F(moe_layer_freq), {"moe_layer_freq"}},
-	{F(decoder_sparse_step), {"decoder_sparse_step"}},
-	{F(nextn_predict_layers), {"num_nextn_predict_layers"}},
-	{F(q_lora_rank), {"q_lora_rank"}},
-	{F(kv_lora_rank), {"kv_lora_rank"}},
-	{F(qk_nope_head_dim), {"qk_nope_head_dim"}},
-	{F(qk_rope_head_dim), {"qk_rope_head_dim"}},
-	{F(v_head_dim), {"v_head_dim"}},
-	{F(sliding_window), {"sliding_window"}},
-	{F(sliding_window_pattern), {"sliding_window_pattern"}},
+    {F(num_layers), {"num_hidden_layers", "n_layer", "num_layers", "n_layers"}},
+    {F(hidden), {"hidden_size", "n_embd", "d_model", "dim"}},
+    {F(heads), {"num_attention_heads", "n_head", "num_heads", "n_heads"}},
+    {F(kv_heads), {"num_key_value_heads", "num_kv_heads", "n_head_kv", "multi_query_group_num"}},
+    {F(head_dim), {"head_dim", "d_kv", "kv_channels"}},
+    {F(intermediate), {"intermediate_size", "n_inner", "ffn_dim", "d_ff", "ffn_hidden_size"}},
+    {F(vocab), {"vocab_size", "padded_vocab_size"}},
+    {F(max_position_embeddings),
+     {"max_position_embeddings", "n_positions", "n_ctx", "seq_length", "max_sequence_length"}},
+    {F(type_vocab_size), {"type_vocab_size"}},
+    {F(num_decoder_layers), {"num_decoder_layers"}},
+    {F(num_experts), {"num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts"}},
+    {F(experts_per_tok), {"num_experts_per_tok", "moe_top_k"}},
+    {F(moe_intermediate), {"moe_intermediate_size"}},
+    {F(shared_experts), {"n_shared_experts", "num_shared_experts"}},
+    {F(shared_expert_intermediate), {"shared_expert_intermediate_size"}},
+    {F(first_k_dense_replace), {"first_k_dense_replace"}},
+    {F(moe_layer_freq), {"moe_layer_freq"}},
+    {F(decoder_sparse_step), {"decoder_sparse_step"}},
+    {F(nextn_predict_layers), {"num_nextn_predict_layers"}},
+    {F(q_lora_rank), {"q_lora_rank"}},
+    {F(kv_lora_rank), {"kv_lora_rank"}},
+    {F(qk_nope_head_dim), {"qk_nope_head_dim"}},
+    {F(qk_rope_head_dim), {"qk_rope_head_dim"}},
+    {F(v_head_dim), {"v_head_dim"}},
+    {F(sliding_window), {"sliding_window"}},
+    {F(sliding_window_pattern), {"sliding_window_pattern"}},
 };
 
 struct src {
@@ -89,14 +89,13 @@ static enum vf_status get_int(const struct src *s, const char *key, int64_t *out
 		return VF_OK;
 	}
 	if (!vf_json_uint(v, &u) || u > (uint64_t)INT_MAX_VALUE)
-		return vf_fail(err, VF_EFORMAT, s->path, "\"%s%s\" is not a %sinteger below 2^40", where,
-			       key, signd ? "" : "non-negative ");
+		return vf_fail(err, VF_EFORMAT, s->path, "\"%s%s\" is not a %sinteger below 2^40",
+			       where, key, signd ? "" : "non-negative ");
 	*out = (int64_t)u;
 	return VF_OK;
 }
 
-static enum vf_status get_bool(const struct src *s, const char *key, int *out,
-			       struct vf_err *err)
+static enum vf_status get_bool(const struct src *s, const char *key, int *out, struct vf_err *err)
 {
 	const char *where;
 	const cJSON *v = lookup(s, key, &where);
@@ -104,7 +103,8 @@ static enum vf_status get_bool(const struct src *s, const char *key, int *out,
 	if (!v)
 		return VF_OK;
 	if (!cJSON_IsBool(v))
-		return vf_fail(err, VF_EFORMAT, s->path, "\"%s%s\" is not true or false", where, key);
+		return vf_fail(err, VF_EFORMAT, s->path, "\"%s%s\" is not true or false", where,
+			       key);
 	*out = cJSON_IsTrue(v) ? 1 : 0;
 	return VF_OK;
 }
@@ -120,7 +120,8 @@ static enum vf_status get_str(const struct src *s, const cJSON *obj, const char 
 	if (!cJSON_IsString(v))
 		return vf_fail(err, VF_EFORMAT, s->path, "\"%s\" is not a string", key);
 	if (strlen(v->valuestring) >= cap)
-		return vf_fail(err, VF_EFORMAT, s->path, "\"%s\" is longer than %zu bytes", key, cap - 1);
+		return vf_fail(err, VF_EFORMAT, s->path, "\"%s\" is longer than %zu bytes", key,
+			       cap - 1);
 	strcpy(out, v->valuestring);
 	return VF_OK;
 }
@@ -138,8 +139,8 @@ static enum vf_status layer_list(const struct src *s, struct vf_arch *a, const c
 	if (!cJSON_IsArray(v))
 		return vf_fail(err, VF_EFORMAT, s->path, "\"%s%s\" is not an array", where, key);
 	if (a->num_layers == VF_UNSET)
-		return vf_fail(err, VF_EFORMAT, s->path, "\"%s%s\" given without a layer count", where,
-			       key);
+		return vf_fail(err, VF_EFORMAT, s->path, "\"%s%s\" given without a layer count",
+			       where, key);
 	if (strings && cJSON_GetArraySize(v) != a->num_layers)
 		return vf_fail(err, VF_EFORMAT, s->path, "\"%s%s\" has %d entries for %lld layers",
 			       where, key, cJSON_GetArraySize(v), (long long)a->num_layers);
@@ -149,19 +150,19 @@ static enum vf_status layer_list(const struct src *s, struct vf_arch *a, const c
 		uint64_t idx;
 		if (strings) {
 			const char *t = cJSON_IsString(c) ? c->valuestring : "";
-			(*out)[i] = strcmp(t, "full_attention") == 0	  ? VF_ATTN_FULL
-				    : strcmp(t, "sliding_attention") == 0 ? VF_ATTN_SLIDING
-				    : strcmp(t, "chunked_attention") == 0 ? VF_ATTN_CHUNKED
+			(*out)[i] = strcmp(t, "full_attention") == 0		? VF_ATTN_FULL
+				    : strcmp(t, "sliding_attention") == 0	? VF_ATTN_SLIDING
+				    : strcmp(t, "chunked_attention") == 0	? VF_ATTN_CHUNKED
 				    : strstr(t, "linear") || strstr(t, "mamba") ? VF_ATTN_LINEAR
 										: VF_ATTN_OTHER;
 			if (!cJSON_IsString(c))
-				return vf_fail(err, VF_EFORMAT, s->path, "\"%s%s\" holds a non-string",
-					       where, key);
+				return vf_fail(err, VF_EFORMAT, s->path,
+					       "\"%s%s\" holds a non-string", where, key);
 		} else {
 			if (!vf_json_uint(c, &idx) || idx >= (uint64_t)a->num_layers)
 				return vf_fail(err, VF_EFORMAT, s->path,
-					       "\"%s%s\" holds something that is not a layer index", where,
-					       key);
+					       "\"%s%s\" holds something that is not a layer index",
+					       where, key);
 			(*out)[idx] = 1;
 		}
 	}
@@ -177,7 +178,8 @@ static enum vf_status read_quant(const struct src *s, struct vf_arch *a, struct 
 	if (!q || cJSON_IsNull(q))
 		return VF_OK;
 	if (!cJSON_IsObject(q))
-		return vf_fail(err, VF_EFORMAT, s->path, "\"quantization_config\" is not an object");
+		return vf_fail(err, VF_EFORMAT, s->path,
+			       "\"quantization_config\" is not an object");
 	if (get_str(s, q, "quant_method", a->quant_method, sizeof(a->quant_method), err) ||
 	    get_int(&qs, "bits", &a->quant_bits, false, err) ||
 	    get_int(&qs, "group_size", &a->quant_group_size, true, err) ||
@@ -208,14 +210,16 @@ static enum vf_status fill(const struct src *s, struct vf_arch *a, struct vf_err
 
 	if (get_str(s, s->top, "model_type", a->model_type, sizeof(a->model_type), err))
 		return err->status;
-	if (s->text && get_str(s, s->text, "model_type", a->text_model_type,
-			       sizeof(a->text_model_type), err))
+	if (s->text &&
+	    get_str(s, s->text, "model_type", a->text_model_type, sizeof(a->text_model_type), err))
 		return err->status;
 	if (archs && !cJSON_IsNull(archs)) {
 		if (!cJSON_IsArray(archs) || (archs->child && !cJSON_IsString(archs->child)))
-			return vf_fail(err, VF_EFORMAT, s->path, "\"architectures\" is not a list of names");
+			return vf_fail(err, VF_EFORMAT, s->path,
+				       "\"architectures\" is not a list of names");
 		if (archs->child && strlen(archs->child->valuestring) >= sizeof(a->architecture))
-			return vf_fail(err, VF_EFORMAT, s->path, "\"architectures\" name is too long");
+			return vf_fail(err, VF_EFORMAT, s->path,
+				       "\"architectures\" name is too long");
 		if (archs->child)
 			strcpy(a->architecture, archs->child->valuestring);
 	}
@@ -233,7 +237,8 @@ static enum vf_status fill(const struct src *s, struct vf_arch *a, struct vf_err
 				return err->status;
 	}
 	if (a->num_layers > VF_MAX_LAYERS)
-		return vf_fail(err, VF_EFORMAT, s->path, "%lld layers is more than the %d supported",
+		return vf_fail(err, VF_EFORMAT, s->path,
+			       "%lld layers is more than the %d supported",
 			       (long long)a->num_layers, VF_MAX_LAYERS);
 	if (get_bool(s, "tie_word_embeddings", &a->tie_word_embeddings, err) ||
 	    get_bool(s, "use_sliding_window", &a->use_sliding_window, err) ||
@@ -259,8 +264,8 @@ static enum vf_status fill(const struct src *s, struct vf_arch *a, struct vf_err
 	return VF_OK;
 }
 
-enum vf_status vf_config_parse(const char *text, size_t len, const char *path,
-			       struct vf_arch *arch, struct vf_err *err)
+enum vf_status vf_config_parse(const char *text, size_t len, const char *path, struct vf_arch *arch,
+			       struct vf_err *err)
 {
 	cJSON *root;
 	struct src s = {NULL, NULL, path};

@@ -32,7 +32,7 @@
 #define VF_MAX_DIMS 64
 /* cJSON nodes for a real header take ~6 bytes per header byte; a hostile
  * "[0,0,0,...]" takes ~32.  The cap admits the first and stops the second. */
-#define JSON_MEM_CAP(n) ((size_t)(n) * 16 + ((size_t)1 << 20))
+#define JSON_MEM_CAP(n) ((size_t)(n)*16 + ((size_t)1 << 20))
 
 struct entry {
 	const cJSON *item;
@@ -89,12 +89,15 @@ static enum vf_status parse_info(const cJSON *item, struct vf_tensor *t, uint64_
 		else if (strcmp(c->string, "data_offsets") == 0)
 			offs = c;
 		else
-			return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\" has unexpected field \"%s\"",
-				       name, c->string);
+			return vf_fail(err, VF_EFORMAT, path,
+				       "tensor \"%s\" has unexpected field \"%s\"", name,
+				       c->string);
 	}
 	if (!dtype || !shape || !offs)
 		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\" lacks \"%s\"", name,
-			       !dtype ? "dtype" : !shape ? "shape" : "data_offsets");
+			       !dtype	? "dtype"
+			       : !shape ? "shape"
+					: "data_offsets");
 	if (!cJSON_IsString(dtype))
 		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\": dtype is not a string", name);
 	t->dtype = vf_dtype_from_name(dtype->valuestring);
@@ -107,7 +110,8 @@ static enum vf_status parse_info(const cJSON *item, struct vf_tensor *t, uint64_
 		uint64_t d;
 		if (nd == VF_MAX_DIMS)
 			return vf_fail(err, VF_EFORMAT, path,
-				       "tensor \"%s\" has more than %d dimensions", name, VF_MAX_DIMS);
+				       "tensor \"%s\" has more than %d dimensions", name,
+				       VF_MAX_DIMS);
 		if (!vf_json_uint(c, &d))
 			return vf_fail(err, VF_EFORMAT, path,
 				       "tensor \"%s\": dimension %u is not an integer in [0, 2^53)",
@@ -120,21 +124,22 @@ static enum vf_status parse_info(const cJSON *item, struct vf_tensor *t, uint64_
 	if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2 ||
 	    !vf_json_uint(offs->child, &b) || !vf_json_uint(offs->child->next, &e))
 		return vf_fail(err, VF_EFORMAT, path,
-			       "tensor \"%s\": data_offsets is not two integers in [0, 2^53)", name);
+			       "tensor \"%s\": data_offsets is not two integers in [0, 2^53)",
+			       name);
 	if (e < b)
-		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\": data_offsets end before begin",
-			       name);
+		return vf_fail(err, VF_EFORMAT, path,
+			       "tensor \"%s\": data_offsets end before begin", name);
 	if (!vf_mul_ok(numel, vf_dtype_bits(t->dtype), &bits))
-		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\": size in bits overflows 64 bits",
-			       name);
+		return vf_fail(err, VF_EFORMAT, path,
+			       "tensor \"%s\": size in bits overflows 64 bits", name);
 	if (bits % 8 != 0)
 		return vf_fail(err, VF_EFORMAT, path,
 			       "tensor \"%s\": %llu elements of %s are not a whole number of bytes",
 			       name, (unsigned long long)numel, vf_dtype_name(t->dtype));
 	if (bits / 8 != e - b)
 		return vf_fail(err, VF_EFORMAT, path,
-			       "tensor \"%s\": shape needs %llu bytes but data_offsets span %llu", name,
-			       (unsigned long long)(bits / 8), (unsigned long long)(e - b));
+			       "tensor \"%s\": shape needs %llu bytes but data_offsets span %llu",
+			       name, (unsigned long long)(bits / 8), (unsigned long long)(e - b));
 	t->name = name;
 	t->shape = dims;
 	t->ndim = nd;
@@ -157,15 +162,16 @@ static enum vf_status check_tiling(struct entry *ents, size_t n, uint64_t data_l
 			return vf_fail(err, VF_EFORMAT, path, "tensors \"%s\" and \"%s\" overlap",
 				       ents[i - 1].item->string, ents[i].item->string);
 		if (ents[i].begin > at)
-			return vf_fail(err, VF_EFORMAT, path,
-				       "gap of %llu unused bytes before tensor \"%s\"",
-				       (unsigned long long)(ents[i].begin - at), ents[i].item->string);
+			return vf_fail(
+			    err, VF_EFORMAT, path, "gap of %llu unused bytes before tensor \"%s\"",
+			    (unsigned long long)(ents[i].begin - at), ents[i].item->string);
 		at = ents[i].end;
 	}
 	if (at > data_len)
-		return vf_fail(err, VF_EFORMAT, path,
-			       "tensor data runs past the end of the file (needs %llu bytes, has %llu)",
-			       (unsigned long long)at, (unsigned long long)data_len);
+		return vf_fail(
+		    err, VF_EFORMAT, path,
+		    "tensor data runs past the end of the file (needs %llu bytes, has %llu)",
+		    (unsigned long long)at, (unsigned long long)data_len);
 	if (at < data_len)
 		return vf_fail(err, VF_EFORMAT, path, "%llu trailing bytes after the last tensor",
 			       (unsigned long long)(data_len - at));
@@ -215,8 +221,7 @@ static enum vf_status parse_header(struct vf_model *m, const cJSON *root, uint32
 	return st;
 }
 
-enum vf_status vf_safetensors_read_file(struct vf_model *m, const char *path,
-					struct vf_err *err)
+enum vf_status vf_safetensors_read_file(struct vf_model *m, const char *path, struct vf_err *err)
 {
 	struct vf_file f;
 	unsigned char len8[8];
@@ -239,7 +244,8 @@ enum vf_status vf_safetensors_read_file(struct vf_model *m, const char *path,
 	for (int i = 7; i >= 0; i--)
 		n = (n << 8) | len8[i];
 	if (n > VF_SAFETENSORS_MAX_HEADER) {
-		st = vf_fail(err, VF_EFORMAT, path, "header length %llu is more than the %llu allowed",
+		st = vf_fail(err, VF_EFORMAT, path,
+			     "header length %llu is more than the %llu allowed",
 			     (unsigned long long)n, VF_SAFETENSORS_MAX_HEADER);
 		goto out;
 	}
@@ -397,8 +403,8 @@ enum vf_status vf_safetensors_read_index(struct vf_model *m, const char *index_p
 		e = items[k];
 		if (strcmp(e->valuestring, base_of(m->files[t->file])) != 0) {
 			st = vf_fail(err, VF_EFORMAT, index_path,
-				     "index puts tensor \"%s\" in \"%s\", but it is in \"%s\"", t->name,
-				     e->valuestring, base_of(m->files[t->file]));
+				     "index puts tensor \"%s\" in \"%s\", but it is in \"%s\"",
+				     t->name, e->valuestring, base_of(m->files[t->file]));
 			goto out;
 		}
 		total += t->nbytes;
@@ -414,9 +420,9 @@ enum vf_status vf_safetensors_read_index(struct vf_model *m, const char *index_p
 	md = cJSON_GetObjectItemCaseSensitive(root, "metadata");
 	c = md ? cJSON_GetObjectItemCaseSensitive(md, "total_size") : NULL;
 	if (c && vf_json_uint(c, &want) && want != total)
-		st = vf_model_warn(m, err, "%s: metadata.total_size is %llu but the shards hold %llu",
-				   base_of(index_path), (unsigned long long)want,
-				   (unsigned long long)total);
+		st = vf_model_warn(
+		    m, err, "%s: metadata.total_size is %llu but the shards hold %llu",
+		    base_of(index_path), (unsigned long long)want, (unsigned long long)total);
 out:
 	vf_strmap_free(&map);
 	vf_free(shards);

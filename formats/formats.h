@@ -24,16 +24,34 @@
 
 enum vf_dtype {
 	VF_DT_UNKNOWN = 0,
-	VF_DT_BOOL, VF_DT_U8, VF_DT_I8, VF_DT_F8_E5M2, VF_DT_F8_E4M3, VF_DT_F8_E8M0,
-	VF_DT_F8_E4M3FNUZ, VF_DT_F8_E5M2FNUZ, VF_DT_F4, VF_DT_F6_E2M3, VF_DT_F6_E3M2,
-	VF_DT_I16, VF_DT_U16, VF_DT_F16, VF_DT_BF16, VF_DT_I32, VF_DT_U32, VF_DT_F32,
-	VF_DT_F64, VF_DT_I64, VF_DT_U64, VF_DT_C64,
+	VF_DT_BOOL,
+	VF_DT_U8,
+	VF_DT_I8,
+	VF_DT_F8_E5M2,
+	VF_DT_F8_E4M3,
+	VF_DT_F8_E8M0,
+	VF_DT_F8_E4M3FNUZ,
+	VF_DT_F8_E5M2FNUZ,
+	VF_DT_F4,
+	VF_DT_F6_E2M3,
+	VF_DT_F6_E3M2,
+	VF_DT_I16,
+	VF_DT_U16,
+	VF_DT_F16,
+	VF_DT_BF16,
+	VF_DT_I32,
+	VF_DT_U32,
+	VF_DT_F32,
+	VF_DT_F64,
+	VF_DT_I64,
+	VF_DT_U64,
+	VF_DT_C64,
 	VF_DT_COUNT
 };
 
 const char *vf_dtype_name(enum vf_dtype dt);
 enum vf_dtype vf_dtype_from_name(const char *name); /* VF_DT_UNKNOWN if none */
-unsigned vf_dtype_bits(enum vf_dtype dt);	     /* bits per element */
+unsigned vf_dtype_bits(enum vf_dtype dt);	    /* bits per element */
 bool vf_dtype_is_float(enum vf_dtype dt);
 
 /* ---- the tensor table ---- */
@@ -60,15 +78,15 @@ const char *vf_format_name(enum vf_format f);
 
 enum vf_attn { VF_ATTN_FULL, VF_ATTN_SLIDING, VF_ATTN_CHUNKED, VF_ATTN_LINEAR, VF_ATTN_OTHER };
 
-#define VF_UNSET (-1)	  /* an integer field the config does not give */
+#define VF_UNSET (-1)	   /* an integer field the config does not give */
 #define VF_MAX_LAYERS 4096 /* per-layer arrays are refused beyond this */
 
 struct vf_arch {
-	bool present;		 /* a config was read */
-	char model_type[64];	 /* top-level model_type */
+	bool present;		  /* a config was read */
+	char model_type[64];	  /* top-level model_type */
 	char text_model_type[64]; /* text_config.model_type, if nested */
-	char architecture[128];	 /* architectures[0] */
-	char torch_dtype[32];	 /* torch_dtype or dtype */
+	char architecture[128];	  /* architectures[0] */
+	char torch_dtype[32];	  /* torch_dtype or dtype */
 	int64_t num_layers, hidden, heads, kv_heads, head_dim, intermediate, vocab;
 	int64_t max_position_embeddings, type_vocab_size, num_decoder_layers;
 	int tie_word_embeddings; /* 1, 0, or VF_UNSET */
@@ -94,8 +112,8 @@ struct vf_arch {
 /* Reads a config.json file into arch (which the caller zeroes or reuses). */
 enum vf_status vf_config_read(const char *path, struct vf_arch *arch, struct vf_err *err);
 /* Same from text in memory; path is only for messages. */
-enum vf_status vf_config_parse(const char *text, size_t len, const char *path,
-			       struct vf_arch *arch, struct vf_err *err);
+enum vf_status vf_config_parse(const char *text, size_t len, const char *path, struct vf_arch *arch,
+			       struct vf_err *err);
 void vf_arch_release(struct vf_arch *arch);
 
 /* ---- the model ---- */

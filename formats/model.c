@@ -111,8 +111,8 @@ enum vf_status vf_model_add_file(struct vf_model *m, const char *file, uint32_t 
 	return VF_OK;
 }
 
-enum vf_status vf_model_add_tensor(struct vf_model *m, const struct vf_tensor *t,
-				   const char *path, struct vf_err *err)
+enum vf_status vf_model_add_tensor(struct vf_model *m, const struct vf_tensor *t, const char *path,
+				   struct vf_err *err)
 {
 	struct priv *p = m->priv;
 	struct vf_tensor *nt;
@@ -141,9 +141,8 @@ enum vf_status vf_model_add_tensor(struct vf_model *m, const struct vf_tensor *t
 		return vf_fail(err, VF_ENOMEM, path, "out of memory");
 	if (r == 0) {
 		if (m->tensors[old].file != t->file)
-			return vf_fail(err, VF_EFORMAT, path,
-				       "tensor \"%s\" is also in \"%s\"", t->name,
-				       m->files[m->tensors[old].file]);
+			return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\" is also in \"%s\"",
+				       t->name, m->files[m->tensors[old].file]);
 		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\" appears twice", t->name);
 	}
 	if (t->ndim)

@@ -23,11 +23,11 @@ enum vf_status vf_model_add_file(struct vf_model *m, const char *file, uint32_t 
  * Adds a tensor; t->name and t->shape are copied.  A repeated name fails with
  * VF_EFORMAT naming path.
  */
-enum vf_status vf_model_add_tensor(struct vf_model *m, const struct vf_tensor *t,
-				   const char *path, struct vf_err *err);
+enum vf_status vf_model_add_tensor(struct vf_model *m, const struct vf_tensor *t, const char *path,
+				   struct vf_err *err);
 
 enum vf_status vf_model_warn(struct vf_model *m, struct vf_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 enum vf_status vf_model_add_meta(struct vf_model *m, const char *key, const char *val,
 				 struct vf_err *err);
@@ -35,8 +35,7 @@ enum vf_status vf_model_add_meta(struct vf_model *m, const char *key, const char
 /* ---- readers (one file per format) ---- */
 
 /* Appends the tensors of one .safetensors file. */
-enum vf_status vf_safetensors_read_file(struct vf_model *m, const char *path,
-					struct vf_err *err);
+enum vf_status vf_safetensors_read_file(struct vf_model *m, const char *path, struct vf_err *err);
 /* Reads a model.safetensors.index.json and every shard it names. */
 enum vf_status vf_safetensors_read_index(struct vf_model *m, const char *index_path,
 					 struct vf_err *err);

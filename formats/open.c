@@ -100,7 +100,8 @@ static enum vf_status open_file(struct vf_model *m, const char *path, struct vf_
 	vf_file_close(&f);
 	if (st)
 		return st;
-	if (ends_with(path, ".json") || (n && (head[0] == '{' || head[0] == ' ' || head[0] == '\n'))) {
+	if (ends_with(path, ".json") ||
+	    (n && (head[0] == '{' || head[0] == ' ' || head[0] == '\n'))) {
 		if (ends_with(path, ".index.json")) {
 			m->format = VF_FMT_SAFETENSORS;
 			if (!(dir = dir_of(path)))

@@ -92,8 +92,8 @@ static bool contains_any(const char *s, size_t n, const char *const *words)
 
 static const char *const embed_words[] = {"embed", "embd", "wte", "wpe", "shared", "tok_emb", NULL};
 static const char *const norm_words[] = {"norm", "ln_f", "ln_out", NULL};
-static const char *const head_words[] = {"head", "output", "lm", "cls", "classifier",
-					 "pooler", "score", NULL};
+static const char *const head_words[] = {"head",       "output", "lm",	  "cls",
+					 "classifier", "pooler", "score", NULL};
 /* Stacks that run first in a multimodal or encoder-decoder model. */
 static const char *const early_words[] = {"vision", "visual", "image", "audio", "encoder", NULL};
 
@@ -264,7 +264,9 @@ static void classify(const char *s, const struct grouping *g, size_t *nlen, stru
 		key->seg = 2;
 		/* Inner modules (the final norm) run before outer ones (the head); at one
 		 * depth a norm runs before a head ("output_norm" before "output"). */
-		key->sub = -(long)best * 8 + (*kind == VF_LAYER_NORM ? 0 : *kind == VF_LAYER_HEAD ? 2 : 1);
+		key->sub = -(long)best * 8 + (*kind == VF_LAYER_NORM   ? 0
+					      : *kind == VF_LAYER_HEAD ? 2
+								       : 1);
 	}
 }
 

@@ -17,21 +17,21 @@ struct want {
 };
 
 static const struct want shared_models[] = {
-	{"Qwen__Qwen3-30B-A3B.json", "qwen3_moe", "Qwen3MoeForCausalLM", "bfloat16", 48, 2048, 32,
-	 4, 128, 6144, 151936, 40960, 0, 128, 8, 768, VF_UNSET},
-	{"TinyLlama__TinyLlama-1.1B-Chat-v1.0.json", "llama", "LlamaForCausalLM", "bfloat16", 22,
-	 2048, 32, 4, 64, 5632, 32000, 2048, 0, VF_UNSET, VF_UNSET, VF_UNSET, VF_UNSET},
-	{"google-bert__bert-large-uncased.json", "bert", "BertForMaskedLM", "", 24, 1024, 16, 16, 64,
-	 4096, 30522, 512, VF_UNSET, VF_UNSET, VF_UNSET, VF_UNSET, VF_UNSET},
-	{"meta-llama__Llama-2-7b-hf.json", "llama", "LlamaForCausalLM", "float16", 32, 4096, 32, 32,
-	 128, 11008, 32000, 4096, 0, VF_UNSET, VF_UNSET, VF_UNSET, VF_UNSET},
-	{"microsoft__Phi-3-mini-4k-instruct.json", "phi3", "Phi3ForCausalLM", "bfloat16", 32, 3072,
-	 32, 32, 96, 8192, 32064, 4096, 0, VF_UNSET, VF_UNSET, VF_UNSET, 2047},
-	{"mistralai__Mistral-7B-v0.1.json", "mistral", "MistralForCausalLM", "bfloat16", 32, 4096,
-	 32, 8, 128, 14336, 32000, 32768, 0, VF_UNSET, VF_UNSET, VF_UNSET, 4096},
-	/* GPT-2 spells it n_layer/n_embd/n_head/n_positions; n_inner absent = 4 * n_embd */
-	{"openai-community__gpt2.json", "gpt2", "GPT2LMHeadModel", "", 12, 768, 12, 12, 64, 3072,
-	 50257, 1024, VF_UNSET, VF_UNSET, VF_UNSET, VF_UNSET, VF_UNSET},
+    {"Qwen__Qwen3-30B-A3B.json", "qwen3_moe", "Qwen3MoeForCausalLM", "bfloat16", 48, 2048, 32, 4,
+     128, 6144, 151936, 40960, 0, 128, 8, 768, VF_UNSET},
+    {"TinyLlama__TinyLlama-1.1B-Chat-v1.0.json", "llama", "LlamaForCausalLM", "bfloat16", 22, 2048,
+     32, 4, 64, 5632, 32000, 2048, 0, VF_UNSET, VF_UNSET, VF_UNSET, VF_UNSET},
+    {"google-bert__bert-large-uncased.json", "bert", "BertForMaskedLM", "", 24, 1024, 16, 16, 64,
+     4096, 30522, 512, VF_UNSET, VF_UNSET, VF_UNSET, VF_UNSET, VF_UNSET},
+    {"meta-llama__Llama-2-7b-hf.json", "llama", "LlamaForCausalLM", "float16", 32, 4096, 32, 32,
+     128, 11008, 32000, 4096, 0, VF_UNSET, VF_UNSET, VF_UNSET, VF_UNSET},
+    {"microsoft__Phi-3-mini-4k-instruct.json", "phi3", "Phi3ForCausalLM", "bfloat16", 32, 3072, 32,
+     32, 96, 8192, 32064, 4096, 0, VF_UNSET, VF_UNSET, VF_UNSET, 2047},
+    {"mistralai__Mistral-7B-v0.1.json", "mistral", "MistralForCausalLM", "bfloat16", 32, 4096, 32,
+     8, 128, 14336, 32000, 32768, 0, VF_UNSET, VF_UNSET, VF_UNSET, 4096},
+    /* GPT-2 spells it n_layer/n_embd/n_head/n_positions; n_inner absent = 4 * n_embd */
+    {"openai-community__gpt2.json", "gpt2", "GPT2LMHeadModel", "", 12, 768, 12, 12, 64, 3072, 50257,
+     1024, VF_UNSET, VF_UNSET, VF_UNSET, VF_UNSET, VF_UNSET},
 };
 
 static void test_shared_models(void **state)
@@ -96,15 +96,15 @@ static void parse_bad(const char *json, const char *msg)
 static void test_text_config(void **state)
 {
 	struct vf_arch a = parse_ok(
-		"{\"model_type\":\"gemma3\",\"architectures\":[\"Gemma3ForConditionalGeneration\"],"
-		"\"torch_dtype\":\"bfloat16\",\"hidden_size\":1,"
-		"\"text_config\":{\"model_type\":\"gemma3_text\",\"hidden_size\":2560,"
-		"\"num_hidden_layers\":6,\"num_attention_heads\":8,\"num_key_value_heads\":4,"
-		"\"head_dim\":256,\"intermediate_size\":10240,\"vocab_size\":262208,"
-		"\"sliding_window\":1024,\"sliding_window_pattern\":6,\"layer_types\":["
-		"\"sliding_attention\",\"sliding_attention\",\"sliding_attention\","
-		"\"sliding_attention\",\"sliding_attention\",\"full_attention\"]},"
-		"\"vision_config\":{\"hidden_size\":1152}}");
+	    "{\"model_type\":\"gemma3\",\"architectures\":[\"Gemma3ForConditionalGeneration\"],"
+	    "\"torch_dtype\":\"bfloat16\",\"hidden_size\":1,"
+	    "\"text_config\":{\"model_type\":\"gemma3_text\",\"hidden_size\":2560,"
+	    "\"num_hidden_layers\":6,\"num_attention_heads\":8,\"num_key_value_heads\":4,"
+	    "\"head_dim\":256,\"intermediate_size\":10240,\"vocab_size\":262208,"
+	    "\"sliding_window\":1024,\"sliding_window_pattern\":6,\"layer_types\":["
+	    "\"sliding_attention\",\"sliding_attention\",\"sliding_attention\","
+	    "\"sliding_attention\",\"sliding_attention\",\"full_attention\"]},"
+	    "\"vision_config\":{\"hidden_size\":1152}}");
 
 	(void)state;
 	assert_string_equal(a.model_type, "gemma3");
@@ -142,13 +142,13 @@ static void test_missing_and_null(void **state)
 static void test_deepseek_fields(void **state)
 {
 	struct vf_arch a = parse_ok(
-		"{\"model_type\":\"deepseek_v3\",\"num_hidden_layers\":61,\"hidden_size\":7168,"
-		"\"num_attention_heads\":128,\"num_key_value_heads\":128,\"n_routed_experts\":256,"
-		"\"n_shared_experts\":1,\"num_experts_per_tok\":8,\"moe_intermediate_size\":2048,"
-		"\"first_k_dense_replace\":3,\"moe_layer_freq\":1,\"q_lora_rank\":1536,"
-		"\"kv_lora_rank\":512,\"qk_nope_head_dim\":128,\"qk_rope_head_dim\":64,"
-		"\"v_head_dim\":128,\"num_nextn_predict_layers\":1,\"quantization_config\":"
-		"{\"quant_method\":\"fp8\",\"fmt\":\"e4m3\",\"weight_block_size\":[128,128]}}");
+	    "{\"model_type\":\"deepseek_v3\",\"num_hidden_layers\":61,\"hidden_size\":7168,"
+	    "\"num_attention_heads\":128,\"num_key_value_heads\":128,\"n_routed_experts\":256,"
+	    "\"n_shared_experts\":1,\"num_experts_per_tok\":8,\"moe_intermediate_size\":2048,"
+	    "\"first_k_dense_replace\":3,\"moe_layer_freq\":1,\"q_lora_rank\":1536,"
+	    "\"kv_lora_rank\":512,\"qk_nope_head_dim\":128,\"qk_rope_head_dim\":64,"
+	    "\"v_head_dim\":128,\"num_nextn_predict_layers\":1,\"quantization_config\":"
+	    "{\"quant_method\":\"fp8\",\"fmt\":\"e4m3\",\"weight_block_size\":[128,128]}}");
 
 	(void)state;
 	assert_int_equal(a.num_experts, 256);
@@ -163,9 +163,9 @@ static void test_deepseek_fields(void **state)
 
 static void test_quantization_and_layers(void **state)
 {
-	struct vf_arch a = parse_ok(
-		"{\"num_hidden_layers\":4,\"mlp_only_layers\":[0,3],\"quantization_config\":"
-		"{\"quant_method\":\"gptq\",\"bits\":4,\"group_size\":-1}}");
+	struct vf_arch a =
+	    parse_ok("{\"num_hidden_layers\":4,\"mlp_only_layers\":[0,3],\"quantization_config\":"
+		     "{\"quant_method\":\"gptq\",\"bits\":4,\"group_size\":-1}}");
 	struct vf_arch b = parse_ok("{\"quantization_config\":{\"quant_method\":\"bitsandbytes\","
 				    "\"load_in_4bit\":true,\"load_in_8bit\":false},"
 				    "\"n_head\":71,\"multi_query\":true}");
@@ -208,9 +208,9 @@ static void test_bad_configs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shared_models),	 cmocka_unit_test(test_text_config),
-		cmocka_unit_test(test_missing_and_null), cmocka_unit_test(test_deepseek_fields),
-		cmocka_unit_test(test_quantization_and_layers), cmocka_unit_test(test_bad_configs),
+	    cmocka_unit_test(test_shared_models),	    cmocka_unit_test(test_text_config),
+	    cmocka_unit_test(test_missing_and_null),	    cmocka_unit_test(test_deepseek_fields),
+	    cmocka_unit_test(test_quantization_and_layers), cmocka_unit_test(test_bad_configs),
 	};
 
 	vf_json_init();

@@ -42,8 +42,8 @@ static void expect_error(const char *name, const char *index, const char *file, 
 	snprintf(want_path, sizeof(want_path), "%s/%s", dir, file);
 	assert_int_equal(vf_model_open(dir, &m, &err), VF_EFORMAT);
 	if (!strstr(err.msg, msg) || strcmp(err.path, want_path) != 0)
-		fail_msg("%s: got '%s: %s', want '%s: ...%s...'", name, err.path, err.msg, want_path,
-			 msg);
+		fail_msg("%s: got '%s: %s', want '%s: ...%s...'", name, err.path, err.msg,
+			 want_path, msg);
 	assert_null(m);
 }
 
@@ -86,10 +86,12 @@ static void test_index_errors(void **state)
 		     "{\"weight_map\":{\"x\":\"a.safetensors\",\"y\":\"b.safetensors\","
 		     "\"z\":\"b.safetensors\"}}",
 		     "model.safetensors.index.json", "tensor \"z\" is not in its shard");
-	expect_error("not_in_index", "{\"weight_map\":{\"x\":\"a.safetensors\",\"z\":\"b.safetensors\"}}",
+	expect_error("not_in_index",
+		     "{\"weight_map\":{\"x\":\"a.safetensors\",\"z\":\"b.safetensors\"}}",
 		     "b.safetensors", "tensor \"y\" is not in model.safetensors.index.json");
-	expect_error("wrong_shard", "{\"weight_map\":{\"x\":\"b.safetensors\",\"y\":\"a.safetensors\"}}",
-		     "model.safetensors.index.json", "index puts tensor \"x\" in \"b.safetensors\"");
+	expect_error(
+	    "wrong_shard", "{\"weight_map\":{\"x\":\"b.safetensors\",\"y\":\"a.safetensors\"}}",
+	    "model.safetensors.index.json", "index puts tensor \"x\" in \"b.safetensors\"");
 	expect_error("traversal",
 		     "{\"weight_map\":{\"x\":\"../a.safetensors\",\"y\":\"b.safetensors\"}}",
 		     "model.safetensors.index.json", "is not a plain file name");
@@ -97,7 +99,8 @@ static void test_index_errors(void **state)
 		     "no \"weight_map\" object");
 	expect_error("index_not_json", "{\"weight_map\":", "model.safetensors.index.json",
 		     "index is not valid JSON");
-	expect_error("index_dup", "{\"weight_map\":{\"x\":\"a.safetensors\",\"x\":\"a.safetensors\"}}",
+	expect_error("index_dup",
+		     "{\"weight_map\":{\"x\":\"a.safetensors\",\"x\":\"a.safetensors\"}}",
 		     "model.safetensors.index.json", "repeats the key \"x\"");
 }
 
@@ -159,12 +162,9 @@ static void test_real_sharded_fixture(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_index),
-		cmocka_unit_test(test_total_size_mismatch_warns),
-		cmocka_unit_test(test_index_errors),
-		cmocka_unit_test(test_duplicate_across_files),
-		cmocka_unit_test(test_empty_dir),
-		cmocka_unit_test(test_real_sharded_fixture),
+	    cmocka_unit_test(test_good_index),	 cmocka_unit_test(test_total_size_mismatch_warns),
+	    cmocka_unit_test(test_index_errors), cmocka_unit_test(test_duplicate_across_files),
+	    cmocka_unit_test(test_empty_dir),	 cmocka_unit_test(test_real_sharded_fixture),
 	};
 	int rc;
 

@@ -19,8 +19,12 @@ static struct vf_model *model_of(const char *const *names, size_t n)
 	assert_non_null(m);
 	assert_int_equal(vf_model_add_file(m, "synthetic", &f, &err), VF_OK);
 	for (size_t i = 0; i < n; i++) {
-		struct vf_tensor t = {.name = names[i], .shape = shape, .ndim = 2,
-				      .dtype = VF_DT_F16, .numel = 8, .nbytes = 16};
+		struct vf_tensor t = {.name = names[i],
+				      .shape = shape,
+				      .ndim = 2,
+				      .dtype = VF_DT_F16,
+				      .numel = 8,
+				      .nbytes = 16};
 		assert_int_equal(vf_model_add_tensor(m, &t, "synthetic", &err), VF_OK);
 	}
 	return m;
@@ -56,14 +60,19 @@ static void expect_order(const char *const *names, size_t n, bool keep, const ch
 static void test_llama_alphabetical(void **state)
 {
 	static const char *const names[] = {
-		"lm_head.weight", "model.embed_tokens.weight", "model.layers.0.mlp.up_proj.weight",
-		"model.layers.1.mlp.up_proj.weight", "model.layers.10.mlp.up_proj.weight",
-		"model.layers.10.self_attn.q_proj.weight", "model.layers.2.mlp.up_proj.weight",
-		"model.layers.9.input_layernorm.weight", "model.norm.weight",
+	    "lm_head.weight",
+	    "model.embed_tokens.weight",
+	    "model.layers.0.mlp.up_proj.weight",
+	    "model.layers.1.mlp.up_proj.weight",
+	    "model.layers.10.mlp.up_proj.weight",
+	    "model.layers.10.self_attn.q_proj.weight",
+	    "model.layers.2.mlp.up_proj.weight",
+	    "model.layers.9.input_layernorm.weight",
+	    "model.norm.weight",
 	};
-	static const char *const want[] = {"model.embed_tokens", "model.layers.0", "model.layers.1",
-					   "model.layers.2", "model.layers.9", "model.layers.10",
-					   "model.norm", "lm_head"};
+	static const char *const want[] = {
+	    "model.embed_tokens", "model.layers.0",  "model.layers.1", "model.layers.2",
+	    "model.layers.9",	  "model.layers.10", "model.norm",     "lm_head"};
 
 	(void)state;
 	expect_order(names, N(names), false, want, N(want));
@@ -73,11 +82,12 @@ static void test_llama_alphabetical(void **state)
 static void test_gguf_names(void **state)
 {
 	static const char *const names[] = {
-		"blk.0.attn_q.weight", "blk.1.attn_q.weight", "blk.10.ffn_up.weight",
-		"blk.2.attn_norm.weight", "output.weight", "output_norm.weight", "token_embd.weight",
+	    "blk.0.attn_q.weight",    "blk.1.attn_q.weight", "blk.10.ffn_up.weight",
+	    "blk.2.attn_norm.weight", "output.weight",	     "output_norm.weight",
+	    "token_embd.weight",
 	};
-	static const char *const want[] = {"token_embd", "blk.0", "blk.1", "blk.2",
-					   "blk.10", "output_norm", "output"};
+	static const char *const want[] = {"token_embd", "blk.0",	"blk.1", "blk.2",
+					   "blk.10",	 "output_norm", "output"};
 
 	(void)state;
 	expect_order(names, N(names), false, want, N(want));
@@ -86,8 +96,8 @@ static void test_gguf_names(void **state)
 /* A state_dict is already in execution order: keep it. */
 static void test_keep_order(void **state)
 {
-	static const char *const names[] = {"fc2.weight", "fc2.bias", "net.1.weight", "net.0.weight",
-					    "fc1.weight"};
+	static const char *const names[] = {"fc2.weight", "fc2.bias", "net.1.weight",
+					    "net.0.weight", "fc1.weight"};
 	static const char *const want[] = {"fc2", "net.1", "net.0", "fc1"};
 
 	(void)state;
@@ -137,9 +147,12 @@ static void test_odd_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_llama_alphabetical), cmocka_unit_test(test_gguf_names),
-		cmocka_unit_test(test_keep_order),	   cmocka_unit_test(test_flat_model),
-		cmocka_unit_test(test_parameter_beside_stack), cmocka_unit_test(test_odd_names),
+	    cmocka_unit_test(test_llama_alphabetical),
+	    cmocka_unit_test(test_gguf_names),
+	    cmocka_unit_test(test_keep_order),
+	    cmocka_unit_test(test_flat_model),
+	    cmocka_unit_test(test_parameter_beside_stack),
+	    cmocka_unit_test(test_odd_names),
 	};
 
 	vf_json_init();

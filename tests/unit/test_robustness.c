@@ -130,18 +130,19 @@ static void test_strict_json(void **state)
 	static const struct {
 		const char *text, *msg;
 	} bad[] = {
-		{"{\"a\":{\"b\":1,\"b\":2}}", "repeats the key \"b\""},
-		{"{\"a\":[{\"k\":1,\"k\":1}]}", "repeats the key \"k\""},
-		{"{\"a\":\"x\ty\"}", "control character inside a string"},
-		{"\x01{}", "control character"},
-		{"{\"a\":\"\\u0000\"}", "\\u0000"},
-		{"{} x", "data after the JSON value"},
+	    {"{\"a\":{\"b\":1,\"b\":2}}", "repeats the key \"b\""},
+	    {"{\"a\":[{\"k\":1,\"k\":1}]}", "repeats the key \"k\""},
+	    {"{\"a\":\"x\ty\"}", "control character inside a string"},
+	    {"\x01{}", "control character"},
+	    {"{\"a\":\"\\u0000\"}", "\\u0000"},
+	    {"{} x", "data after the JSON value"},
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		vf_err_clear(&err);
-		assert_null(vf_json_parse(bad[i].text, strlen(bad[i].text), 1 << 20, "t", "doc", &err));
+		assert_null(
+		    vf_json_parse(bad[i].text, strlen(bad[i].text), 1 << 20, "t", "doc", &err));
 		if (!strstr(err.msg, bad[i].msg))
 			fail_msg("'%s': got '%s', want '%s'", bad[i].text, err.msg, bad[i].msg);
 	}
@@ -170,9 +171,9 @@ static void test_dtype_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_reads_header_only),
-		cmocka_unit_test(test_utf8),	       cmocka_unit_test(test_exact_integers),
-		cmocka_unit_test(test_strict_json),    cmocka_unit_test(test_dtype_table),
+	    cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_reads_header_only),
+	    cmocka_unit_test(test_utf8),	   cmocka_unit_test(test_exact_integers),
+	    cmocka_unit_test(test_strict_json),	   cmocka_unit_test(test_dtype_table),
 	};
 	int rc;
 

@@ -13,10 +13,10 @@
 
 struct bad_case {
 	const char *name;
-	const char *header;  /* NULL: raw bytes below */
-	uint64_t len;	     /* header length field, NOLEN for strlen(header) */
-	uint64_t data_len;   /* bytes after the header */
-	const char *raw;     /* raw file content when header is NULL */
+	const char *header; /* NULL: raw bytes below */
+	uint64_t len;	    /* header length field, NOLEN for strlen(header) */
+	uint64_t data_len;  /* bytes after the header */
+	const char *raw;    /* raw file content when header is NULL */
 	size_t raw_len;
 	enum vf_status status;
 	const char *msg; /* a substring the message must contain */
@@ -25,96 +25,95 @@ struct bad_case {
 #define F32_1(off) "{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[" off "]}"
 
 static const struct bad_case cases[] = {
-	{"empty", NULL, 0, 0, "", 0, VF_EFORMAT, "too short for a safetensors header"},
-	{"seven", NULL, 0, 0, "\x02\0\0\0\0\0\0", 7, VF_EFORMAT, "too short"},
-	{"len_max", NULL, 0, 0, "\xff\xff\xff\xff\xff\xff\xff\xff{}", 10, VF_EFORMAT,
-	 "header length 18446744073709551615 is more than the 100000000 allowed"},
-	{"len_200mb", "{}", 200000000, 0, NULL, 0, VF_EFORMAT, "is more than the 100000000 allowed"},
-	{"len_past_file", "{}", 1000, 0, NULL, 0, VF_EFORMAT, "runs past the end of the file"},
-	{"not_brace", "[1, 2]", NOLEN, 0, NULL, 0, VF_EFORMAT, "does not start with '{'"},
-	{"zero_len", "", NOLEN, 0, NULL, 0, VF_EFORMAT, "does not start with '{'"},
-	{"not_json", "{abc}", NOLEN, 0, NULL, 0, VF_EFORMAT, "header is not valid JSON"},
-	{"trailing_json", "{} {}", NOLEN, 0, NULL, 0, VF_EFORMAT, "data after the JSON value"},
-	{"nul_after_json", NULL, 0, 0, "\x05\0\0\0\0\0\0\0{}\0xx", 13, VF_EFORMAT,
-	 "control character (at byte 2)"},
-	{"bad_utf8", "{\"a\xff\": 1}", NOLEN, 0, NULL, 0, VF_EFORMAT, "not valid UTF-8"},
-	{"overlong_utf8", "{\"\xc0\xaf\": 1}", NOLEN, 0, NULL, 0, VF_EFORMAT, "not valid UTF-8"},
-	{"surrogate_utf8", "{\"\xed\xa0\x80\": 1}", NOLEN, 0, NULL, 0, VF_EFORMAT,
-	 "not valid UTF-8"},
-	{"raw_newline_in_name", "{\"a\nb\": " F32_1("0,4") "}", NOLEN, 4, NULL, 0, VF_EFORMAT,
-	 "control character inside a string"},
-	{"nul_escape", "{\"a\\u0000b\": " F32_1("0,4") "}", NOLEN, 4, NULL, 0, VF_EFORMAT,
-	 "\\u0000"},
-	{"not_object_entry", "{\"a\": 5}", NOLEN, 0, NULL, 0, VF_EFORMAT, "is not a JSON object"},
-	{"overlap",
-	 "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
-	 "\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[8,24]}}",
-	 NOLEN, 24, NULL, 0, VF_EFORMAT, "\"a\" and \"b\" overlap"},
-	{"same_offsets",
-	 "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
-	 "\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}",
-	 NOLEN, 16, NULL, 0, VF_EFORMAT, "overlap"},
-	{"gap",
-	 "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
-	 "\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[20,36]}}",
-	 NOLEN, 36, NULL, 0, VF_EFORMAT, "gap of 4 unused bytes before tensor \"b\""},
-	{"gap_at_start", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", NOLEN, 8,
-	 NULL, 0, VF_EFORMAT, "gap of 4 unused bytes"},
-	{"data_past_end", "{\"a\":" F32_1("0,4") "}", NOLEN, 2, NULL, 0, VF_EFORMAT,
-	 "runs past the end of the file (needs 4 bytes, has 2)"},
-	{"polyglot_far_offset",
-	 "{\"a\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[4503599627370496,4503599627370500]}}",
-	 NOLEN, 4, NULL, 0, VF_EFORMAT, "gap of"},
-	{"trailing_bytes", "{\"a\":" F32_1("0,4") "}", NOLEN, 9, NULL, 0, VF_EFORMAT,
-	 "5 trailing bytes after the last tensor"},
-	{"trailing_no_tensors", "{}", NOLEN, 3, NULL, 0, VF_EFORMAT, "3 trailing bytes"},
-	{"shape_overflow",
-	 "{\"a\":{\"dtype\":\"U8\",\"shape\":[4294967296,4294967296,2],\"data_offsets\":[0,0]}}",
-	 NOLEN, 0, NULL, 0, VF_EFORMAT, "element count overflows 64 bits"},
-	{"shape_wraps_to_zero",
-	 "{\"a\":{\"dtype\":\"U8\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,0]}}", NOLEN,
-	 0, NULL, 0, VF_EFORMAT, "element count overflows"},
-	{"bits_overflow",
-	 "{\"a\":{\"dtype\":\"F64\",\"shape\":[2147483648,2147483648],\"data_offsets\":[0,0]}}", NOLEN,
-	 0, NULL, 0, VF_EFORMAT, "size in bits overflows"},
-	{"bytes_disagree", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", NOLEN,
-	 4, NULL, 0, VF_EFORMAT, "shape needs 8 bytes but data_offsets span 4"},
-	{"negative_dim", "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", NOLEN,
-	 4, NULL, 0, VF_EFORMAT, "dimension 0 is not an integer"},
-	{"fraction_dim", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}}", NOLEN,
-	 4, NULL, 0, VF_EFORMAT, "dimension 0 is not an integer"},
-	{"huge_dim", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1e300],\"data_offsets\":[0,4]}}", NOLEN, 4,
-	 NULL, 0, VF_EFORMAT, "dimension 0 is not an integer"},
-	{"string_dim", "{\"a\":{\"dtype\":\"F32\",\"shape\":[\"1\"],\"data_offsets\":[0,4]}}", NOLEN,
-	 4, NULL, 0, VF_EFORMAT, "dimension 0 is not an integer"},
-	{"negative_offset", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[-4,0]}}",
-	 NOLEN, 4, NULL, 0, VF_EFORMAT, "data_offsets is not two integers"},
-	{"three_offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4,8]}}", NOLEN,
-	 4, NULL, 0, VF_EFORMAT, "data_offsets is not two integers"},
-	{"end_before_begin", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}",
-	 NOLEN, 4, NULL, 0, VF_EFORMAT, "end before begin"},
-	{"unknown_dtype", "{\"a\":{\"dtype\":\"F128\",\"shape\":[1],\"data_offsets\":[0,16]}}", NOLEN,
-	 16, NULL, 0, VF_EFORMAT, "unknown dtype \"F128\""},
-	{"lowercase_dtype", "{\"a\":{\"dtype\":\"f32\",\"shape\":[1],\"data_offsets\":[0,4]}}", NOLEN,
-	 4, NULL, 0, VF_EFORMAT, "unknown dtype"},
-	{"dtype_not_string", "{\"a\":{\"dtype\":5,\"shape\":[1],\"data_offsets\":[0,4]}}", NOLEN, 4,
-	 NULL, 0, VF_EFORMAT, "dtype is not a string"},
-	{"f4_odd", "{\"a\":{\"dtype\":\"F4\",\"shape\":[3],\"data_offsets\":[0,2]}}", NOLEN, 2, NULL,
-	 0, VF_EFORMAT, "not a whole number of bytes"},
-	{"missing_offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", NOLEN, 0, NULL, 0,
-	 VF_EFORMAT, "lacks \"data_offsets\""},
-	{"extra_field",
-	 "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"stride\":[1]}}", NOLEN, 4,
-	 NULL, 0, VF_EFORMAT, "unexpected field \"stride\""},
-	{"meta_not_string", "{\"__metadata__\":{\"format\":1}}", NOLEN, 0, NULL, 0, VF_EFORMAT,
-	 "__metadata__ value of \"format\" is not a string"},
-	{"meta_not_object", "{\"__metadata__\":[\"pt\"]}", NOLEN, 0, NULL, 0, VF_EFORMAT,
-	 "__metadata__ is not an object"},
-	{"duplicate_name", "{\"a\":" F32_1("0,4") ",\"a\":" F32_1("4,8") "}", NOLEN, 8, NULL, 0,
-	 VF_EFORMAT, "repeats the key \"a\""},
-	{"duplicate_field",
-	 "{\"a\":{\"dtype\":\"F32\",\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,4]}}", NOLEN,
-	 4, NULL, 0, VF_EFORMAT, "repeats the key \"dtype\""},
+    {"empty", NULL, 0, 0, "", 0, VF_EFORMAT, "too short for a safetensors header"},
+    {"seven", NULL, 0, 0, "\x02\0\0\0\0\0\0", 7, VF_EFORMAT, "too short"},
+    {"len_max", NULL, 0, 0, "\xff\xff\xff\xff\xff\xff\xff\xff{}", 10, VF_EFORMAT,
+     "header length 18446744073709551615 is more than the 100000000 allowed"},
+    {"len_200mb", "{}", 200000000, 0, NULL, 0, VF_EFORMAT, "is more than the 100000000 allowed"},
+    {"len_past_file", "{}", 1000, 0, NULL, 0, VF_EFORMAT, "runs past the end of the file"},
+    {"not_brace", "[1, 2]", NOLEN, 0, NULL, 0, VF_EFORMAT, "does not start with '{'"},
+    {"zero_len", "", NOLEN, 0, NULL, 0, VF_EFORMAT, "does not start with '{'"},
+    {"not_json", "{abc}", NOLEN, 0, NULL, 0, VF_EFORMAT, "header is not valid JSON"},
+    {"trailing_json", "{} {}", NOLEN, 0, NULL, 0, VF_EFORMAT, "data after the JSON value"},
+    {"nul_after_json", NULL, 0, 0, "\x05\0\0\0\0\0\0\0{}\0xx", 13, VF_EFORMAT,
+     "control character (at byte 2)"},
+    {"bad_utf8", "{\"a\xff\": 1}", NOLEN, 0, NULL, 0, VF_EFORMAT, "not valid UTF-8"},
+    {"overlong_utf8", "{\"\xc0\xaf\": 1}", NOLEN, 0, NULL, 0, VF_EFORMAT, "not valid UTF-8"},
+    {"surrogate_utf8", "{\"\xed\xa0\x80\": 1}", NOLEN, 0, NULL, 0, VF_EFORMAT, "not valid UTF-8"},
+    {"raw_newline_in_name", "{\"a\nb\": " F32_1("0,4") "}", NOLEN, 4, NULL, 0, VF_EFORMAT,
+     "control character inside a string"},
+    {"nul_escape", "{\"a\\u0000b\": " F32_1("0,4") "}", NOLEN, 4, NULL, 0, VF_EFORMAT, "\\u0000"},
+    {"not_object_entry", "{\"a\": 5}", NOLEN, 0, NULL, 0, VF_EFORMAT, "is not a JSON object"},
+    {"overlap",
+     "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
+     "\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[8,24]}}",
+     NOLEN, 24, NULL, 0, VF_EFORMAT, "\"a\" and \"b\" overlap"},
+    {"same_offsets",
+     "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
+     "\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}",
+     NOLEN, 16, NULL, 0, VF_EFORMAT, "overlap"},
+    {"gap",
+     "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
+     "\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[20,36]}}",
+     NOLEN, 36, NULL, 0, VF_EFORMAT, "gap of 4 unused bytes before tensor \"b\""},
+    {"gap_at_start", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", NOLEN, 8,
+     NULL, 0, VF_EFORMAT, "gap of 4 unused bytes"},
+    {"data_past_end", "{\"a\":" F32_1("0,4") "}", NOLEN, 2, NULL, 0, VF_EFORMAT,
+     "runs past the end of the file (needs 4 bytes, has 2)"},
+    {"polyglot_far_offset",
+     "{\"a\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[4503599627370496,4503599627370500]}"
+     "}",
+     NOLEN, 4, NULL, 0, VF_EFORMAT, "gap of"},
+    {"trailing_bytes", "{\"a\":" F32_1("0,4") "}", NOLEN, 9, NULL, 0, VF_EFORMAT,
+     "5 trailing bytes after the last tensor"},
+    {"trailing_no_tensors", "{}", NOLEN, 3, NULL, 0, VF_EFORMAT, "3 trailing bytes"},
+    {"shape_overflow",
+     "{\"a\":{\"dtype\":\"U8\",\"shape\":[4294967296,4294967296,2],\"data_offsets\":[0,0]}}", NOLEN,
+     0, NULL, 0, VF_EFORMAT, "element count overflows 64 bits"},
+    {"shape_wraps_to_zero",
+     "{\"a\":{\"dtype\":\"U8\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,0]}}", NOLEN,
+     0, NULL, 0, VF_EFORMAT, "element count overflows"},
+    {"bits_overflow",
+     "{\"a\":{\"dtype\":\"F64\",\"shape\":[2147483648,2147483648],\"data_offsets\":[0,0]}}", NOLEN,
+     0, NULL, 0, VF_EFORMAT, "size in bits overflows"},
+    {"bytes_disagree", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", NOLEN, 4,
+     NULL, 0, VF_EFORMAT, "shape needs 8 bytes but data_offsets span 4"},
+    {"negative_dim", "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", NOLEN, 4,
+     NULL, 0, VF_EFORMAT, "dimension 0 is not an integer"},
+    {"fraction_dim", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}}", NOLEN, 4,
+     NULL, 0, VF_EFORMAT, "dimension 0 is not an integer"},
+    {"huge_dim", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1e300],\"data_offsets\":[0,4]}}", NOLEN, 4,
+     NULL, 0, VF_EFORMAT, "dimension 0 is not an integer"},
+    {"string_dim", "{\"a\":{\"dtype\":\"F32\",\"shape\":[\"1\"],\"data_offsets\":[0,4]}}", NOLEN, 4,
+     NULL, 0, VF_EFORMAT, "dimension 0 is not an integer"},
+    {"negative_offset", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[-4,0]}}", NOLEN,
+     4, NULL, 0, VF_EFORMAT, "data_offsets is not two integers"},
+    {"three_offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4,8]}}", NOLEN,
+     4, NULL, 0, VF_EFORMAT, "data_offsets is not two integers"},
+    {"end_before_begin", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}", NOLEN,
+     4, NULL, 0, VF_EFORMAT, "end before begin"},
+    {"unknown_dtype", "{\"a\":{\"dtype\":\"F128\",\"shape\":[1],\"data_offsets\":[0,16]}}", NOLEN,
+     16, NULL, 0, VF_EFORMAT, "unknown dtype \"F128\""},
+    {"lowercase_dtype", "{\"a\":{\"dtype\":\"f32\",\"shape\":[1],\"data_offsets\":[0,4]}}", NOLEN,
+     4, NULL, 0, VF_EFORMAT, "unknown dtype"},
+    {"dtype_not_string", "{\"a\":{\"dtype\":5,\"shape\":[1],\"data_offsets\":[0,4]}}", NOLEN, 4,
+     NULL, 0, VF_EFORMAT, "dtype is not a string"},
+    {"f4_odd", "{\"a\":{\"dtype\":\"F4\",\"shape\":[3],\"data_offsets\":[0,2]}}", NOLEN, 2, NULL, 0,
+     VF_EFORMAT, "not a whole number of bytes"},
+    {"missing_offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", NOLEN, 0, NULL, 0, VF_EFORMAT,
+     "lacks \"data_offsets\""},
+    {"extra_field",
+     "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"stride\":[1]}}", NOLEN, 4,
+     NULL, 0, VF_EFORMAT, "unexpected field \"stride\""},
+    {"meta_not_string", "{\"__metadata__\":{\"format\":1}}", NOLEN, 0, NULL, 0, VF_EFORMAT,
+     "__metadata__ value of \"format\" is not a string"},
+    {"meta_not_object", "{\"__metadata__\":[\"pt\"]}", NOLEN, 0, NULL, 0, VF_EFORMAT,
+     "__metadata__ is not an object"},
+    {"duplicate_name", "{\"a\":" F32_1("0,4") ",\"a\":" F32_1("4,8") "}", NOLEN, 8, NULL, 0,
+     VF_EFORMAT, "repeats the key \"a\""},
+    {"duplicate_field",
+     "{\"a\":{\"dtype\":\"F32\",\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,4]}}", NOLEN, 4,
+     NULL, 0, VF_EFORMAT, "repeats the key \"dtype\""},
 };
 
 static void run_case(const struct bad_case *c)
@@ -131,8 +130,8 @@ static void run_case(const struct bad_case *c)
 		tu_write(path, c->raw, c->raw_len);
 	st = vf_model_open(path, &m, &err);
 	if (st != c->status || !strstr(err.msg, c->msg) || strcmp(err.path, path) != 0)
-		fail_msg("case %s: status %d, path '%s', message '%s'; want %d and '%s'", c->name, st,
-			 err.path, err.msg, c->status, c->msg);
+		fail_msg("case %s: status %d, path '%s', message '%s'; want %d and '%s'", c->name,
+			 st, err.path, err.msg, c->status, c->msg);
 	assert_null(m);
 }
 
@@ -212,10 +211,11 @@ static void test_legal_edges(void **state)
 	char path[512];
 	struct vf_model *m = NULL;
 	struct vf_err err = {0};
-	const char *h = "{\"__metadata__\":null,"
-			"\"s\":{\"dtype\":\"F64\",\"shape\":[],\"data_offsets\":[0,8]},"
-			"\"z\":{\"dtype\":\"F32\",\"shape\":[0,9007199254740991],\"data_offsets\":[8,8]},"
-			"\"f6\":{\"dtype\":\"F6_E2M3\",\"shape\":[4],\"data_offsets\":[8,11]}}   ";
+	const char *h =
+	    "{\"__metadata__\":null,"
+	    "\"s\":{\"dtype\":\"F64\",\"shape\":[],\"data_offsets\":[0,8]},"
+	    "\"z\":{\"dtype\":\"F32\",\"shape\":[0,9007199254740991],\"data_offsets\":[8,8]},"
+	    "\"f6\":{\"dtype\":\"F6_E2M3\",\"shape\":[4],\"data_offsets\":[8,11]}}   ";
 
 	(void)state;
 	tu_write_st(tu_path(path, sizeof(path), "edges.safetensors"), h, NOLEN, 11);
@@ -234,9 +234,9 @@ static void test_legal_edges(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_bad_case), cmocka_unit_test(test_json_memory_cap),
-		cmocka_unit_test(test_deep_nesting),   cmocka_unit_test(test_too_many_dims),
-		cmocka_unit_test(test_legal_edges),
+	    cmocka_unit_test(test_every_bad_case), cmocka_unit_test(test_json_memory_cap),
+	    cmocka_unit_test(test_deep_nesting),   cmocka_unit_test(test_too_many_dims),
+	    cmocka_unit_test(test_legal_edges),
 	};
 	int rc;
 
