@@ -14,7 +14,7 @@ CFLAGS   ?= $(OPT) -g
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CPPFLAGS += -I. -D_GNU_SOURCE
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SAN)
-LDLIBS    = -lcjson -lm
+LDLIBS    = -lcjson -larchive -lm
 
 LIB_SRC  := $(sort $(wildcard common/*.c formats/*.c planner/*.c gpu/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
@@ -30,8 +30,11 @@ FIXTURES  = build/fixtures
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 DEB_PKGS = gcc make pkg-config libcjson-dev libarchive-dev libcmocka-dev \
-           python3 python3-venv python3-numpy
+           python3 python3-venv python3-numpy python3-torch
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# gpu/gpu.mk decides whether the CUDA toolkit is there (static cudart) or not.
+-include gpu/gpu.mk
 
 .PHONY: all deps demo test check unit cli conformance asan venv fixtures format clean
 all: $(BIN)
@@ -69,9 +72,16 @@ $(VENV)/.stamp: tests/requirements.txt
 	touch $@
 venv: $(VENV)/.stamp
 
-$(FIXTURES)/.stamp: $(VENV)/.stamp tests/tools/gen_fixtures.py
+# gen_fixtures.py writes the safetensors set at the top; every other
+# tests/tools/gen_<name>.py writes its own set under $(FIXTURES)/<name>, each
+# with an expected.json that check_inspect.py compares against.
+GENERATORS := $(filter-out tests/tools/gen_fixtures.py,$(wildcard tests/tools/gen_*.py))
+$(FIXTURES)/.stamp: $(VENV)/.stamp tests/tools/gen_fixtures.py $(GENERATORS)
 	rm -rf $(FIXTURES)
 	$(PY) tests/tools/gen_fixtures.py $(FIXTURES)
+	@set -e; for g in $(GENERATORS); do \
+	  n=$$(basename $$g .py); n=$${n#gen_}; echo "$(PY) $$g $(FIXTURES)/$$n"; \
+	  $(PY) $$g $(FIXTURES)/$$n; done
 	touch $@
 fixtures: $(FIXTURES)/.stamp
 
@@ -83,7 +93,9 @@ cli: $(BIN) fixtures
 	tests/cli/run.sh $(BIN) $(FIXTURES)
 
 conformance: $(BIN) fixtures
-	$(PY) tests/tools/check_inspect.py $(BIN) $(FIXTURES)
+	@set -e; for e in $$(find $(FIXTURES) -name expected.json | sort); do \
+	  echo "$(PY) tests/tools/check_inspect.py $(BIN) $$(dirname $$e)"; \
+	  $(PY) tests/tools/check_inspect.py $(BIN) $$(dirname $$e); done
 
 check: unit cli conformance
 

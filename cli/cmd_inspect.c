@@ -39,8 +39,8 @@ static void sum_dtypes(const struct vf_model *m, struct dtype_sum *s)
 	for (size_t i = 0; i < m->ntensors; i++) {
 		const struct vf_tensor *t = &m->tensors[i];
 		s[t->dtype].tensors++;
-		s[t->dtype].params += t->numel;
-		s[t->dtype].bytes += t->nbytes;
+		s[t->dtype].params += t->count_params;
+		s[t->dtype].bytes += t->count_bytes;
 	}
 }
 
@@ -115,10 +115,7 @@ static int print_json(const struct vf_model *m, const struct vf_layers *ly, bool
 	uint64_t params = 0, bytes = 0;
 
 	sum_dtypes(m, s);
-	for (size_t i = 0; i < m->ntensors; i++) {
-		params += m->tensors[i].numel;
-		bytes += m->tensors[i].nbytes;
-	}
+	vf_model_totals(m, &params, &bytes);
 	cJSON_AddStringToObject(doc, "path", m->path);
 	cJSON_AddStringToObject(doc, "format", vf_format_name(m->format));
 	for (uint32_t i = 0; i < m->nfiles; i++)
@@ -201,10 +198,7 @@ static void print_human(const struct vf_model *m, const struct vf_layers *ly, bo
 	char a[32], b[32], c[32];
 
 	sum_dtypes(m, s);
-	for (size_t i = 0; i < m->ntensors; i++) {
-		params += m->tensors[i].numel;
-		bytes += m->tensors[i].nbytes;
-	}
+	vf_model_totals(m, &params, &bytes);
 	printf("path          %s\n", m->path);
 	printf("format        %s (%u file%s)\n", vf_format_name(m->format), m->nfiles,
 	       m->nfiles == 1 ? "" : "s");
@@ -277,7 +271,7 @@ int cmd_inspect(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return vf_usage_error("inspect ", "inspect takes exactly one PATH");
-	if (vf_model_open(argv[optind], &m, &err) || vf_layers_group(m, false, &ly, &err)) {
+	if (vf_model_open(argv[optind], &m, &err) || vf_layers_group(m, m->ordered, &ly, &err)) {
 		vf_model_free(m);
 		return vf_report(&err);
 	}

@@ -101,7 +101,7 @@ static enum vf_status parse_info(const cJSON *item, struct vf_tensor *t, uint64_
 	if (!cJSON_IsString(dtype))
 		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\": dtype is not a string", name);
 	t->dtype = vf_dtype_from_name(dtype->valuestring);
-	if (t->dtype == VF_DT_UNKNOWN)
+	if (!vf_dtype_is_safetensors(t->dtype))
 		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\": unknown dtype \"%s\"", name,
 			       dtype->valuestring);
 	if (!cJSON_IsArray(shape))
@@ -145,6 +145,8 @@ static enum vf_status parse_info(const cJSON *item, struct vf_tensor *t, uint64_
 	t->ndim = nd;
 	t->numel = numel;
 	t->nbytes = e - b;
+	t->count_params = numel;
+	t->count_bytes = t->nbytes;
 	*begin = b;
 	*end = e;
 	return VF_OK;

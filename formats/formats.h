@@ -24,35 +24,32 @@
 
 enum vf_dtype {
 	VF_DT_UNKNOWN = 0,
-	VF_DT_BOOL,
-	VF_DT_U8,
-	VF_DT_I8,
-	VF_DT_F8_E5M2,
-	VF_DT_F8_E4M3,
-	VF_DT_F8_E8M0,
-	VF_DT_F8_E4M3FNUZ,
-	VF_DT_F8_E5M2FNUZ,
-	VF_DT_F4,
-	VF_DT_F6_E2M3,
-	VF_DT_F6_E3M2,
-	VF_DT_I16,
-	VF_DT_U16,
-	VF_DT_F16,
-	VF_DT_BF16,
-	VF_DT_I32,
-	VF_DT_U32,
-	VF_DT_F32,
-	VF_DT_F64,
-	VF_DT_I64,
-	VF_DT_U64,
-	VF_DT_C64,
+	/* safetensors dtypes */
+	VF_DT_BOOL, VF_DT_U8, VF_DT_I8, VF_DT_F8_E5M2, VF_DT_F8_E4M3, VF_DT_F8_E8M0,
+	VF_DT_F8_E4M3FNUZ, VF_DT_F8_E5M2FNUZ, VF_DT_F4, VF_DT_F6_E2M3, VF_DT_F6_E3M2,
+	VF_DT_I16, VF_DT_U16, VF_DT_F16, VF_DT_BF16, VF_DT_I32, VF_DT_U32, VF_DT_F32,
+	VF_DT_F64, VF_DT_I64, VF_DT_U64, VF_DT_C64,
+	/* ggml block-quantized types (GGUF), named as ggml names them */
+	VF_DT_Q4_0, VF_DT_Q4_1, VF_DT_Q5_0, VF_DT_Q5_1, VF_DT_Q8_0, VF_DT_Q8_1,
+	VF_DT_Q2_K, VF_DT_Q3_K, VF_DT_Q4_K, VF_DT_Q5_K, VF_DT_Q6_K, VF_DT_Q8_K,
+	VF_DT_IQ2_XXS, VF_DT_IQ2_XS, VF_DT_IQ3_XXS, VF_DT_IQ1_S, VF_DT_IQ4_NL, VF_DT_IQ3_S,
+	VF_DT_IQ2_S, VF_DT_IQ4_XS, VF_DT_IQ1_M, VF_DT_TQ1_0, VF_DT_TQ2_0, VF_DT_MXFP4,
 	VF_DT_COUNT
 };
 
 const char *vf_dtype_name(enum vf_dtype dt);
-enum vf_dtype vf_dtype_from_name(const char *name); /* VF_DT_UNKNOWN if none */
-unsigned vf_dtype_bits(enum vf_dtype dt);	    /* bits per element */
+enum vf_dtype vf_dtype_from_name(const char *name); /* any vramfit dtype, or VF_DT_UNKNOWN */
+bool vf_dtype_is_safetensors(enum vf_dtype dt);	     /* one a safetensors header may name */
+unsigned vf_dtype_bits(enum vf_dtype dt); /* bits per element; 0 for block-quantized types */
 bool vf_dtype_is_float(enum vf_dtype dt);
+bool vf_dtype_is_quantized(enum vf_dtype dt); /* a ggml block type */
+/* Elements per block and bytes per block (1 and bits/8 for plain types; F4 packs
+ * 2 elements a byte, F6 4 elements in 3 bytes, Q4_K 256 elements in 144 bytes). */
+unsigned vf_dtype_block_elems(enum vf_dtype dt);
+unsigned vf_dtype_block_bytes(enum vf_dtype dt);
+/* Bytes of numel elements; false when numel is not a whole number of blocks
+ * or the size overflows. */
+bool vf_dtype_nbytes(enum vf_dtype dt, uint64_t numel, uint64_t *out);
 
 /* ---- the tensor table ---- */
 
@@ -63,13 +60,23 @@ struct vf_tensor {
 	enum vf_dtype dtype;
 	uint32_t file;	 /* index into vf_model.files */
 	uint64_t numel;	 /* product of shape (1 for a scalar) */
-	uint64_t nbytes; /* bytes in the file */
+	uint64_t nbytes; /* bytes this tensor's view covers */
 	uint64_t offset; /* absolute offset of the data in its file */
+	/*
+	 * What this tensor adds to model totals.  Tensors that share a storage
+	 * (tied weights, views from chunk() in a PyTorch file) count that storage
+	 * once, on the first tensor that uses it; the others add 0.  For formats
+	 * without sharing these equal numel and nbytes.
+	 */
+	uint64_t count_params, count_bytes;
 };
 
 enum vf_format {
 	VF_FMT_NONE = 0, /* a config.json alone: no tensors */
 	VF_FMT_SAFETENSORS,
+	VF_FMT_PYTORCH_ZIP,
+	VF_FMT_PYTORCH_LEGACY,
+	VF_FMT_GGUF,
 };
 
 const char *vf_format_name(enum vf_format f);
@@ -125,6 +132,7 @@ struct vf_model {
 	uint32_t nfiles;
 	struct vf_tensor *tensors;
 	size_t ntensors;
+	bool ordered; /* tensors are in execution order (a pickled state_dict) */
 	/* __metadata__ of the first file, as key/value pairs */
 	char **meta_keys, **meta_vals;
 	size_t nmeta;
@@ -135,14 +143,24 @@ struct vf_model {
 };
 
 /*
- * Opens PATH: a .safetensors file, a model.safetensors.index.json, a config.json,
- * or a directory holding a safetensors index, *.safetensors files and/or a
- * config.json.
+ * Opens PATH: a checkpoint file (.safetensors, PyTorch .bin/.pt/.pth zip or
+ * legacy, .gguf), an index (model.safetensors.index.json,
+ * pytorch_model.bin.index.json), a config.json, or a directory holding any of
+ * them (safetensors preferred, as transformers does).
  */
 enum vf_status vf_model_open(const char *path, struct vf_model **out, struct vf_err *err);
+
+struct vf_open_opts {
+	const char *key; /* PyTorch training checkpoints: keep only this sub-dict */
+};
+enum vf_status vf_model_open_opts(const char *path, const struct vf_open_opts *opts,
+				  struct vf_model **out, struct vf_err *err);
 void vf_model_free(struct vf_model *m);
 
 /* Index of the tensor with this name, or -1. */
 long vf_model_find(const struct vf_model *m, const char *name);
+
+/* Sums of count_params and count_bytes over all tensors. */
+void vf_model_totals(const struct vf_model *m, uint64_t *params, uint64_t *bytes);
 
 #endif

@@ -33,6 +33,12 @@ const char *vf_format_name(enum vf_format f)
 	switch (f) {
 	case VF_FMT_SAFETENSORS:
 		return "safetensors";
+	case VF_FMT_PYTORCH_ZIP:
+		return "pytorch-zip";
+	case VF_FMT_PYTORCH_LEGACY:
+		return "pytorch-legacy";
+	case VF_FMT_GGUF:
+		return "gguf";
 	case VF_FMT_NONE:
 		break;
 	}
@@ -182,6 +188,15 @@ enum vf_status vf_model_add_meta(struct vf_model *m, const char *key, const char
 		return vf_fail(err, VF_ENOMEM, "", "out of memory");
 	m->nmeta++;
 	return VF_OK;
+}
+
+void vf_model_totals(const struct vf_model *m, uint64_t *params, uint64_t *bytes)
+{
+	*params = *bytes = 0;
+	for (size_t i = 0; i < m->ntensors; i++) {
+		*params += m->tensors[i].count_params;
+		*bytes += m->tensors[i].count_bytes;
+	}
 }
 
 long vf_model_find(const struct vf_model *m, const char *name)

@@ -46,4 +46,18 @@ enum vf_status vf_safetensors_read_dir(struct vf_model *m, const char *dir, bool
 
 #define VF_SAFETENSORS_MAX_HEADER 100000000ULL /* the reference reader's limit */
 
+/* fmt_gguf.c: one GGUF file; its metadata also fills m->arch when no
+ * config.json did. */
+enum vf_status vf_gguf_read_file(struct vf_model *m, const char *path, struct vf_err *err);
+
+/* fmt_torch_zip.c / fmt_torch_legacy.c: one PyTorch checkpoint.  key, when not
+ * NULL, narrows a training checkpoint to one sub-dict ("model"). */
+enum vf_status vf_torch_zip_read_file(struct vf_model *m, const char *path, const char *key,
+				      struct vf_err *err);
+enum vf_status vf_torch_legacy_read_file(struct vf_model *m, const char *path, const char *key,
+					 struct vf_err *err);
+/* A pytorch_model.bin.index.json and every shard it names. */
+enum vf_status vf_torch_read_index(struct vf_model *m, const char *index_path, const char *key,
+				   struct vf_err *err);
+
 #endif

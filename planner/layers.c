@@ -343,8 +343,8 @@ static enum vf_status assign(const struct vf_model *m, struct grouping *g, bool 
 		}
 		out->of_tensor[i] = li;
 		out->v[li].ntensors++;
-		out->v[li].params += t->numel;
-		out->v[li].bytes += t->nbytes;
+		out->v[li].params += t->count_params;
+		out->v[li].bytes += t->count_bytes;
 	}
 	return VF_OK;
 }

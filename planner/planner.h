@@ -32,7 +32,7 @@ struct vf_layer {
 	enum vf_layer_kind kind;
 	long block; /* number within its stack, or -1 */
 	size_t ntensors;
-	uint64_t params, bytes;
+	uint64_t params, bytes; /* sums of the tensors' count_params / count_bytes */
 };
 
 struct vf_layers {

@@ -1,4 +1,4 @@
 setup: printf 'hello, this is only text' > notes.bin
 args: inspect @T/notes.bin
 exit: 1
-stderr: vramfit: @T/notes.bin: not a recognised checkpoint (safetensors, its index, or config.json)
+stderr: vramfit: @T/notes.bin: not a recognised checkpoint (safetensors, PyTorch, GGUF, an index, or config.json)

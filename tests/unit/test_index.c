@@ -130,7 +130,7 @@ static void test_empty_dir(void **state)
 	snprintf(p, sizeof(p), "%s/empty_dir", tu_scratch());
 	mkdir(p, 0755);
 	assert_int_equal(vf_model_open(p, &m, &err), VF_EFORMAT);
-	assert_non_null(strstr(err.msg, "no checkpoint"));
+	assert_non_null(strstr(err.msg, "no checkpoint (safetensors, PyTorch, GGUF) or config.json"));
 }
 
 /* The real fixture: safetensors wrote the shards; counts are its own. */
