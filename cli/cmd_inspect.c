@@ -243,10 +243,12 @@ int cmd_inspect(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"json", no_argument, NULL, 'j'},
 	    {"tensors", no_argument, NULL, 't'},
+	    {"key", required_argument, NULL, 'k'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	bool json = false, tensors = false;
+	struct vf_open_opts oo = {0};
 	struct vf_err err = {0};
 	struct vf_model *m = NULL;
 	struct vf_layers ly = {0};
@@ -254,7 +256,7 @@ int cmd_inspect(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -262,16 +264,22 @@ int cmd_inspect(int argc, char **argv)
 		case 't':
 			tensors = true;
 			break;
+		case 'k':
+			oo.key = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return VF_EXIT_OK;
 		default:
+			if (optopt == 'k')
+				return vf_usage_error("inspect ", "--key needs a value");
 			return vf_usage_error("inspect ", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 1)
 		return vf_usage_error("inspect ", "inspect takes exactly one PATH");
-	if (vf_model_open(argv[optind], &m, &err) || vf_layers_group(m, m->ordered, &ly, &err)) {
+	if (vf_model_open_opts(argv[optind], &oo, &m, &err) ||
+	    vf_layers_group(m, m->ordered, &ly, &err)) {
 		vf_model_free(m);
 		return vf_report(&err);
 	}

@@ -192,7 +192,7 @@ static enum vf_status read_quant(const struct src *s, struct vf_arch *a, struct 
 	return VF_OK;
 }
 
-static void arch_init(struct vf_arch *a)
+void vf_arch_init(struct vf_arch *a)
 {
 	memset(a, 0, sizeof(*a));
 	for (size_t i = 0; i < sizeof(int_fields) / sizeof(int_fields[0]); i++)
@@ -272,7 +272,7 @@ enum vf_status vf_config_parse(const char *text, size_t len, const char *path, s
 	enum vf_status st;
 
 	vf_arch_release(arch);
-	arch_init(arch);
+	vf_arch_init(arch);
 	root = vf_json_parse(text, len, len * 64 + (1u << 20), path, "config", err);
 	if (!root)
 		return err->status;

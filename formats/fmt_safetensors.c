@@ -286,153 +286,18 @@ out:
 	return st;
 }
 
-/* ---- sharded checkpoints ---- */
+/* ---- directories of shards (indexes live in index.c) ---- */
 
-static int cmp_str(const void *a, const void *b)
+static enum vf_status read_one(struct vf_model *m, const char *path, void *ctx, struct vf_err *err)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool safe_file_name(const char *s)
-{
-	return *s && strchr(s, '/') == NULL && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
-}
-
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return vf_strdup(".");
-	if (slash == path)
-		return vf_strdup("/");
-	return vf_strndup(path, (size_t)(slash - path));
-}
-
-static const char *base_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? slash + 1 : path;
-}
-
-/* Reads shard names (sorted) and every shard; *first receives the first file index. */
-static enum vf_status read_shards(struct vf_model *m, const char *dir, char **names, size_t n,
-				  const char *named_by, struct vf_err *err)
-{
-	enum vf_status st = VF_OK;
-
-	qsort(names, n, sizeof(*names), cmp_str);
-	for (size_t i = 0; i < n && !st; i++) {
-		char *p;
-		struct stat sb;
-		if (i && strcmp(names[i], names[i - 1]) == 0)
-			continue;
-		if (!(p = vf_path_join(dir, names[i])))
-			return vf_fail(err, VF_ENOMEM, dir, "out of memory");
-		if (named_by && stat(p, &sb) != 0)
-			st = vf_fail(err, VF_EFORMAT, p, "shard named by %s is missing: %s",
-				     named_by, strerror(errno));
-		else
-			st = vf_safetensors_read_file(m, p, err);
-		vf_free(p);
-	}
-	return st;
+	(void)ctx;
+	return vf_safetensors_read_file(m, path, err);
 }
 
 enum vf_status vf_safetensors_read_index(struct vf_model *m, const char *index_path,
 					 struct vf_err *err)
 {
-	char *text = NULL, *dir = NULL;
-	char **shards = NULL;
-	const cJSON **items = NULL;
-	size_t len, nshards = 0;
-	cJSON *root = NULL;
-	const cJSON *wm, *md, *c;
-	struct vf_strmap map = {0};
-	uint64_t total = 0, want;
-	uint32_t first_file = m->nfiles;
-	enum vf_status st;
-
-	if ((st = vf_file_slurp(index_path, VF_SAFETENSORS_MAX_HEADER, &text, &len, err)))
-		return st;
-	if (!(root = vf_json_parse(text, len, JSON_MEM_CAP(len), index_path, "index", err))) {
-		st = err->status;
-		goto out;
-	}
-	wm = cJSON_GetObjectItemCaseSensitive(root, "weight_map");
-	if (!cJSON_IsObject(root) || !cJSON_IsObject(wm)) {
-		st = vf_fail(err, VF_EFORMAT, index_path, "index has no \"weight_map\" object");
-		goto out;
-	}
-	shards = vf_calloc((size_t)cJSON_GetArraySize(wm) + 1, sizeof(*shards));
-	items = vf_calloc((size_t)cJSON_GetArraySize(wm) + 1, sizeof(*items));
-	if (!shards || !items) {
-		st = vf_fail(err, VF_ENOMEM, index_path, "out of memory");
-		goto out;
-	}
-	for (c = wm->child; c; c = c->next) {
-		if (!cJSON_IsString(c) || !safe_file_name(c->valuestring)) {
-			st = vf_fail(err, VF_EFORMAT, index_path,
-				     "weight_map entry \"%s\" is not a plain file name", c->string);
-			goto out;
-		}
-		if (vf_strmap_put(&map, c->string, (uint32_t)nshards, NULL) < 0) {
-			st = vf_fail(err, VF_ENOMEM, index_path, "out of memory");
-			goto out;
-		}
-		items[nshards] = c;
-		shards[nshards++] = c->valuestring;
-	}
-	if (!(dir = dir_of(index_path))) {
-		st = vf_fail(err, VF_ENOMEM, index_path, "out of memory");
-		goto out;
-	}
-	if ((st = read_shards(m, dir, shards, nshards, base_of(index_path), err)))
-		goto out;
-	/* Every tensor of every shard must be the index's, in the shard it names. */
-	for (size_t i = 0; i < m->ntensors; i++) {
-		const struct vf_tensor *t = &m->tensors[i];
-		const cJSON *e;
-		uint32_t k;
-		if (t->file < first_file)
-			continue;
-		if (!vf_strmap_get(&map, t->name, &k)) {
-			st = vf_fail(err, VF_EFORMAT, m->files[t->file],
-				     "tensor \"%s\" is not in %s", t->name, base_of(index_path));
-			goto out;
-		}
-		e = items[k];
-		if (strcmp(e->valuestring, base_of(m->files[t->file])) != 0) {
-			st = vf_fail(err, VF_EFORMAT, index_path,
-				     "index puts tensor \"%s\" in \"%s\", but it is in \"%s\"",
-				     t->name, e->valuestring, base_of(m->files[t->file]));
-			goto out;
-		}
-		total += t->nbytes;
-	}
-	for (c = wm->child; c; c = c->next) {
-		if (vf_model_find(m, c->string) < 0) {
-			st = vf_fail(err, VF_EFORMAT, index_path,
-				     "tensor \"%s\" is not in its shard \"%s\"", c->string,
-				     c->valuestring);
-			goto out;
-		}
-	}
-	md = cJSON_GetObjectItemCaseSensitive(root, "metadata");
-	c = md ? cJSON_GetObjectItemCaseSensitive(md, "total_size") : NULL;
-	if (c && vf_json_uint(c, &want) && want != total)
-		st = vf_model_warn(
-		    m, err, "%s: metadata.total_size is %llu but the shards hold %llu",
-		    base_of(index_path), (unsigned long long)want, (unsigned long long)total);
-out:
-	vf_strmap_free(&map);
-	vf_free(shards);
-	vf_free(items);
-	vf_free(dir);
-	vf_json_free(root);
-	vf_free(text);
-	return st;
+	return vf_index_read(m, index_path, read_one, NULL, err);
 }
 
 static bool has_suffix(const char *s, const char *suf)
@@ -474,7 +339,7 @@ enum vf_status vf_safetensors_read_dir(struct vf_model *m, const char *dir, bool
 	}
 	*found = n > 0;
 	if (n)
-		st = read_shards(m, dir, names, n, NULL, err);
+		st = vf_read_shards(m, dir, names, n, NULL, read_one, NULL, err);
 out:
 	for (size_t i = 0; i < n; i++)
 		vf_free(names[i]);

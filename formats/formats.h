@@ -121,6 +121,9 @@ enum vf_status vf_config_read(const char *path, struct vf_arch *arch, struct vf_
 /* Same from text in memory; path is only for messages. */
 enum vf_status vf_config_parse(const char *text, size_t len, const char *path, struct vf_arch *arch,
 			       struct vf_err *err);
+/* Empties arch: every integer field VF_UNSET, strings empty, present false
+ * (for readers that fill it from other sources, such as GGUF metadata). */
+void vf_arch_init(struct vf_arch *arch);
 void vf_arch_release(struct vf_arch *arch);
 
 /* ---- the model ---- */

@@ -36,6 +36,19 @@ enum vf_status vf_model_add_meta(struct vf_model *m, const char *key, const char
 
 /* Appends the tensors of one .safetensors file. */
 enum vf_status vf_safetensors_read_file(struct vf_model *m, const char *path, struct vf_err *err);
+/* index.c: reads one shard into the model. */
+typedef enum vf_status vf_shard_reader(struct vf_model *m, const char *path, void *ctx,
+				       struct vf_err *err);
+/* Reads an index (safetensors or PyTorch layout) and every shard it names with
+ * read; checks that index and shards agree. */
+enum vf_status vf_index_read(struct vf_model *m, const char *index_path, vf_shard_reader *read,
+			     void *ctx, struct vf_err *err);
+/* Reads the named files of dir in name order, each once; named_by (or NULL)
+ * names the index for the message when one is missing. */
+enum vf_status vf_read_shards(struct vf_model *m, const char *dir, char **names, size_t n,
+			      const char *named_by, vf_shard_reader *read, void *ctx,
+			      struct vf_err *err);
+
 /* Reads a model.safetensors.index.json and every shard it names. */
 enum vf_status vf_safetensors_read_index(struct vf_model *m, const char *index_path,
 					 struct vf_err *err);

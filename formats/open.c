@@ -59,7 +59,16 @@ static enum vf_status config_beside(struct vf_model *m, const char *dir, struct 
 	return st;
 }
 
-enum kind { K_UNKNOWN, K_SAFETENSORS, K_ST_INDEX, K_PT_INDEX, K_JSON, K_TORCH_ZIP, K_TORCH_LEGACY, K_GGUF };
+enum kind {
+	K_UNKNOWN,
+	K_SAFETENSORS,
+	K_ST_INDEX,
+	K_PT_INDEX,
+	K_JSON,
+	K_TORCH_ZIP,
+	K_TORCH_LEGACY,
+	K_GGUF
+};
 
 static enum vf_status sniff(const char *path, enum kind *k, struct vf_err *err)
 {
@@ -83,9 +92,9 @@ static enum vf_status sniff(const char *path, enum kind *k, struct vf_err *err)
 	else if (n >= 2 && h[0] == 0x80 && h[1] >= 2 && h[1] <= 5)
 		*k = K_TORCH_LEGACY;
 	else if (ends_with(path, ".json") || (n && (h[0] == '{' || h[0] == ' ' || h[0] == '\n')))
-		*k = ends_with(path, PT_INDEX) ? K_PT_INDEX
+		*k = ends_with(path, PT_INDEX)	      ? K_PT_INDEX
 		     : ends_with(path, ".index.json") ? K_ST_INDEX
-						     : K_JSON;
+						      : K_JSON;
 	else if (ends_with(path, ".safetensors") || n < 9 || h[8] == '{')
 		*k = K_SAFETENSORS;
 	return VF_OK;

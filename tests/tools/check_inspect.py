@@ -11,8 +11,27 @@ import subprocess
 import sys
 
 
-def check(binary, path, exp):
+def check_error(binary, root, path, exp):
+    """A hostile file: exit 1, nothing on stdout, one stderr line naming it."""
     r = subprocess.run([binary, "inspect", "--json", path], capture_output=True, text=True)
+    errs = []
+    lines = r.stderr.splitlines()
+    if r.returncode != 1:
+        errs.append(f"exit {r.returncode}, want 1")
+    if r.stdout:
+        errs.append("stdout is not empty")
+    if len(lines) != 1 or not lines[0].startswith(f"vramfit: {path}: "):
+        errs.append(f"stderr is not one line 'vramfit: {path}: ...': {r.stderr!r}")
+    elif exp["error"] not in lines[0]:
+        errs.append(f"message {lines[0]!r} lacks {exp['error']!r}")
+    if "absent_after" in exp and os.path.exists(os.path.join(root, exp["absent_after"])):
+        errs.append(f"{exp['absent_after']} exists: something was executed")
+    return errs
+
+
+def check(binary, path, exp):
+    r = subprocess.run([binary, "inspect", "--json", *exp.get("args", []), path],
+                       capture_output=True, text=True)
     if r.returncode != 0:
         return [f"exit {r.returncode}: {r.stderr.strip()}"]
     got = json.loads(r.stdout)
@@ -48,7 +67,11 @@ def main():
         expected = json.load(f)
     passed = failed = 0
     for rel, exp in sorted(expected.items()):
-        errs = check(binary, f"{root}/{rel}", exp)
+        path = f"{root}/{exp.get('path', rel)}"
+        if "error" in exp:
+            errs = check_error(binary, root, path, exp)
+        else:
+            errs = check(binary, path, exp)
         if errs:
             failed += 1
             print(f"FAIL {rel}")
