@@ -6,6 +6,8 @@
  */
 #include "tests/unit/testutil.h"
 
+#include <stdbool.h>
+
 #include "planner/plan.h"
 
 #define GPU(b) {VF_PLACE_GPU, 0, b, 0, 0, 0}
