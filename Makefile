@@ -35,6 +35,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # gpu/gpu.mk decides whether the CUDA toolkit is there (static cudart) or not.
 -include gpu/gpu.mk
+# tests/fuzz/fuzz.mk: libFuzzer harnesses (make fuzz FUZZ_SECONDS=N) and their
+# regression replay; bench/bench.mk: make bench.
+-include tests/fuzz/fuzz.mk
+-include bench/bench.mk
 
 .PHONY: all deps demo test check unit cli conformance asan venv fixtures format clean
 all: $(BIN)
