@@ -1,0 +1,4 @@
+# the top-level help lists the gpus command
+args: --help
+exit: 0
+stdout-has: gpus
