@@ -40,7 +40,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 -include tests/fuzz/fuzz.mk
 -include bench/bench.mk
 
-.PHONY: all deps demo test check unit cli conformance asan venv fixtures format clean
+.PHONY: all deps demo test check unit cli conformance estimate-conformance asan venv fixtures format clean
 all: $(BIN)
 
 $(BIN): $(LIB_OBJ) $(CLI_OBJ)
@@ -101,7 +101,11 @@ conformance: $(BIN) fixtures
 	  echo "$(PY) tests/tools/check_inspect.py $(BIN) $$(dirname $$e)"; \
 	  $(PY) tests/tools/check_inspect.py $(BIN) $$(dirname $$e); done
 
-check: unit cli conformance
+# vramfit estimate vs transformers 4.36 + accelerate 0.25 on the meta device
+estimate-conformance: $(BIN) $(VENV)/.stamp
+	$(PY) tests/tools/check_estimate.py $(BIN) ../shared/models
+
+check: unit cli conformance estimate-conformance
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 SAN="$(ASAN_FLAGS)" check

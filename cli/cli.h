@@ -22,6 +22,7 @@ enum {
 
 int cmd_inspect(int argc, char **argv);
 int cmd_gpus(int argc, char **argv);
+int cmd_estimate(int argc, char **argv);
 
 /* Prints "vramfit: PATH: message" (control characters made visible) and
  * returns the exit status for err. */

@@ -14,6 +14,7 @@ static const struct {
 	const char *summary;
 } commands[] = {
     {"inspect", cmd_inspect, "tensors, dtypes and layers of a checkpoint or config.json"},
+    {"estimate", cmd_estimate, "memory for inference or training: weights, KV cache, activations"},
     {"gpus", cmd_gpus, "GPUs (measured or --gpu), free memory and who holds it; host RAM, disk"},
 };
 

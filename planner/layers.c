@@ -283,6 +283,7 @@ void vf_layers_release(struct vf_layers *l)
 		vf_free(l->v[i].name);
 	vf_free(l->v);
 	vf_free(l->of_tensor);
+	vf_free(l->tied_to);
 	memset(l, 0, sizeof(*l));
 }
 

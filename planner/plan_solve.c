@@ -183,7 +183,8 @@ enum vf_status vf_plan_solve(struct vf_plan_item *items, size_t n, struct vf_pla
 	for (size_t i = 0; i < n; i++) {
 		long t = items[i].tie;
 		if (t >= 0 && (size_t)t < i)
-			s.tied_extra[t] = sat_add(s.tied_extra[t], sat_add(items[i].weights, items[i].work));
+			s.tied_extra[t] =
+			    sat_add(s.tied_extra[t], sat_add(items[i].weights, items[i].work));
 		total = sat_add(total, sat_add(items[i].weights, items[i].work));
 	}
 	for (size_t d = 0; d < ndev; d++) {

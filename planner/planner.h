@@ -33,6 +33,10 @@ struct vf_layer {
 	long block; /* number within its stack, or -1 */
 	size_t ntensors;
 	uint64_t params, bytes; /* sums of the tensors' count_params / count_bytes */
+	/* Non-persistent buffers the runtime allocates with this module (rotary
+	 * cos/sin caches, causal masks, position ids): device memory, but not in
+	 * any checkpoint.  0 from vf_layers_group(); see vf_synth_build(). */
+	uint64_t buffer_bytes;
 };
 
 struct vf_layers {
@@ -40,6 +44,10 @@ struct vf_layers {
 	size_t n;
 	uint32_t *of_tensor; /* layer index of each tensor of the model */
 	size_t largest;	     /* index of the layer with the most bytes */
+	/* tied_to[i]: an earlier layer whose weight layer i shares (a tied
+	 * lm_head, T5's encoder.embed_tokens), or -1.  NULL when nothing is
+	 * tied or nobody filled it in (vf_layers_group() leaves it NULL). */
+	long *tied_to;
 };
 
 /*
@@ -51,5 +59,7 @@ enum vf_status vf_layers_group(const struct vf_model *m, bool keep_order, struct
 			       struct vf_err *err);
 void vf_layers_release(struct vf_layers *l);
 const char *vf_layer_kind_name(enum vf_layer_kind k);
+
+#include "planner/memory.h" /* the memory model: synthesized models, KV, estimate */
 
 #endif

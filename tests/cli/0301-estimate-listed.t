@@ -1,0 +1,4 @@
+# the command table lists estimate
+args: --help
+exit: 0
+stdout-has: estimate

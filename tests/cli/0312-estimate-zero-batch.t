@@ -1,0 +1,4 @@
+args: estimate --batch 0 @M/meta-llama__Llama-2-7b-hf.json
+exit: 2
+stderr-lines: 1
+stderr-has: not '0'
