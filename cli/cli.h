@@ -16,13 +16,17 @@
 /* Exit statuses shared by every subcommand (documented in README). */
 enum {
 	VF_EXIT_OK = 0,
-	VF_EXIT_ERROR = 1, /* bad input or a failure while reading it */
-	VF_EXIT_USAGE = 2, /* wrong command line */
+	VF_EXIT_ERROR = 1,    /* bad input or a failure while reading it */
+	VF_EXIT_USAGE = 2,    /* wrong command line */
+	VF_EXIT_OFFLOAD = 10, /* check: runs only with CPU/disk offload */
+	VF_EXIT_NOFIT = 11,   /* check: does not fit even with offload */
 };
 
 int cmd_inspect(int argc, char **argv);
 int cmd_gpus(int argc, char **argv);
 int cmd_estimate(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* Prints "vramfit: PATH: message" (control characters made visible) and
  * returns the exit status for err. */

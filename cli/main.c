@@ -15,6 +15,8 @@ static const struct {
 } commands[] = {
     {"inspect", cmd_inspect, "tensors, dtypes and layers of a checkpoint or config.json"},
     {"estimate", cmd_estimate, "memory for inference or training: weights, KV cache, activations"},
+    {"plan", cmd_plan, "a device_map across GPUs, CPU and disk for a workload (-o FILE)"},
+    {"check", cmd_check, "pre-flight verdict as exit status (0 GPU, 10 offload, 11 no), remedies"},
     {"gpus", cmd_gpus, "GPUs (measured or --gpu), free memory and who holds it; host RAM, disk"},
 };
 
@@ -30,7 +32,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n'vramfit <command> --help' describes a command.\n"
-	      "exit status: 0 success, 1 bad input or failure, 2 wrong usage\n",
+	      "exit status: 0 success, 1 bad input or failure, 2 wrong usage;\n"
+	      "vramfit check: 0 fits on GPU, 10 only with CPU/disk offload, 11 does not fit\n",
 	      f);
 }
 

@@ -2,6 +2,8 @@
 #include "common/file.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -96,6 +98,54 @@ enum vf_status vf_file_slurp(const char *path, size_t max, char **buf, size_t *l
 	*buf = b;
 	*len = (size_t)f.size;
 	return VF_OK;
+}
+
+enum vf_status vf_file_write_atomic(const char *path, const void *data, size_t len,
+				    struct vf_err *err)
+{
+	size_t n = strlen(path);
+	char *tmp = vf_malloc(n + 16);
+	const char *p = data;
+	int fd, e;
+
+	if (!tmp)
+		return vf_fail(err, VF_ENOMEM, path, "out of memory");
+	/* same directory, so rename() cannot cross file systems */
+	memcpy(tmp, path, n);
+	memcpy(tmp + n, ".tmp-XXXXXX", 12);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		e = errno;
+		vf_free(tmp);
+		return vf_fail(err, VF_EIO, path, "cannot write: %s", strerror(e));
+	}
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		p += w;
+		len -= (size_t)w;
+	}
+	if (fsync(fd) != 0 || fchmod(fd, 0644) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto fail;
+	vf_free(tmp);
+	return VF_OK;
+fail:
+	e = errno ? errno : EIO;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	vf_free(tmp);
+	return vf_fail(err, VF_EIO, path, "cannot write: %s", strerror(e));
 }
 
 char *vf_path_join(const char *dir, const char *name)

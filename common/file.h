@@ -35,6 +35,14 @@ void vf_file_close(struct vf_file *f);
 enum vf_status vf_file_slurp(const char *path, size_t max, char **buf, size_t *len,
 			     struct vf_err *err);
 
+/*
+ * Writes len bytes to path atomically: a temporary file in the same directory,
+ * fsync, then rename over path.  On any failure path is left as it was and the
+ * temporary file is removed.
+ */
+enum vf_status vf_file_write_atomic(const char *path, const void *data, size_t len,
+				    struct vf_err *err);
+
 /* "dir" + "/" + "name" in a new buffer; NULL when out of memory. */
 char *vf_path_join(const char *dir, const char *name);
 
