@@ -131,8 +131,11 @@ static enum vf_status add_cap(struct cap *caps, size_t *n, const char *key, size
 			return vf_fail(err, VF_EUSAGE, src,
 				       "--max-memory: device '%s' is not a GPU index, cpu or disk",
 				       k);
-	if (vf_size_parse(val, &b, err))
-		return err->status;
+	{
+		struct vf_err e = {0};
+		if (vf_size_parse(val, &b, &e))
+			return vf_fail(err, VF_EUSAGE, "", "--max-memory %s: %s", k, e.msg);
+	}
 	snprintf(caps[*n].key, sizeof(caps[*n].key), "%s", k);
 	caps[(*n)++].bytes = b;
 	return VF_OK;
