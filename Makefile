@@ -40,7 +40,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 -include tests/fuzz/fuzz.mk
 -include bench/bench.mk
 
-.PHONY: all deps demo test check unit cli conformance estimate-conformance asan venv fixtures format clean
+.PHONY: all deps demo test check unit cli conformance estimate-conformance plan-conformance asan venv fixtures format clean
 all: $(BIN)
 
 $(BIN): $(LIB_OBJ) $(CLI_OBJ)
@@ -105,7 +105,11 @@ conformance: $(BIN) fixtures
 estimate-conformance: $(BIN) $(VENV)/.stamp
 	$(PY) tests/tools/check_estimate.py $(BIN) ../shared/models
 
-check: unit cli conformance estimate-conformance
+# vramfit plan vs accelerate 0.25's infer_auto_device_map, and a real offloaded load
+plan-conformance: $(BIN) $(VENV)/.stamp
+	$(PY) tests/tools/check_plan.py $(BIN) ../shared/models
+
+check: unit cli conformance estimate-conformance plan-conformance
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 SAN="$(ASAN_FLAGS)" check

@@ -221,17 +221,25 @@ static enum vf_status gather_devices(struct plan *p, struct vf_err *err)
 	} else {
 		if ((st = vf_gpu_probe(&p->probe, err)))
 			return st;
-		/* --max-memory may describe GPUs this machine does not have */
+		/* --max-memory may describe GPUs this machine does not have: plan
+		 * for them as described, like accelerate does with any max_memory */
 		if (!p->probe.devs.n)
-			for (size_t i = 0; i < ncaps; i++)
-				if (caps[i].key[0] >= '0' && caps[i].key[0] <= '9') {
-					char spec[64];
-					snprintf(spec, sizeof(spec), "%lluB",
-						 (unsigned long long)caps[i].bytes);
-					if ((st = vf_devices_add_spec(&p->probe.devs, spec, err)))
-						return st;
-					p->hypothetical = true;
-				}
+			for (size_t i = 0; i < ncaps; i++) {
+				struct vf_device *v, *g;
+				if (caps[i].key[0] < '0' || caps[i].key[0] > '9')
+					continue;
+				v = vf_realloc(p->probe.devs.v, (p->probe.devs.n + 1) * sizeof(*v));
+				if (!v)
+					return vf_fail(err, VF_ENOMEM, "", "out of memory");
+				p->probe.devs.v = v;
+				g = &v[p->probe.devs.n++];
+				memset(g, 0, sizeof(*g));
+				g->index = (unsigned)strtoul(caps[i].key, NULL, 10);
+				snprintf(g->name, sizeof(g->name), "max_memory %.15s", caps[i].key);
+				g->source = g->total_src = g->free_src = VF_SRC_USER;
+				g->total = g->free = caps[i].bytes;
+				p->hypothetical = true;
+			}
 	}
 	if ((st = vf_host_read(NULL, folder, &p->host, err)))
 		return st;
