@@ -64,10 +64,14 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# The main job on the bundled example: what is in it, what it needs, where its
+# layers go on the GPUs you describe, and the pre-flight verdict.
 demo: deps
 	@$(MAKE) --no-print-directory all
 	./vramfit inspect examples/tiny-llama
-	./vramfit inspect --json examples/tiny-llama/model-00001-of-00002.safetensors | head -n 12
+	./vramfit estimate --seq 2048 --batch 4 examples/tiny-llama
+	./vramfit plan --gpu 1MiB --gpu 1MiB --max-memory 0=600KiB,1=600KiB,cpu=2GiB --seq 128 -o build/device_map.json examples/tiny-llama
+	./vramfit check --gpu 8GiB,used=7.8GiB ../shared/models/google-bert__bert-large-uncased.json || echo "check exit status $$? (10: runs only with offload)"
 
 # The Python writers and references live in a venv under build/ (tests only).
 $(VENV)/.stamp: tests/requirements.txt
