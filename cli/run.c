@@ -17,8 +17,6 @@
 #include "common/size.h"
 #include "common/strmap.h"
 
-#define CONFIG_MAX (16u << 20)
-
 const struct option vf_workload_options[] = {
     {"dtype", required_argument, NULL, O_DTYPE},
     {"upcast", no_argument, NULL, O_UPCAST},
@@ -238,63 +236,6 @@ int vf_wopts_parse(struct vf_wopts *o, int c, const char *arg, const char *cmd)
 
 /* ---- gathering ---- */
 
-static bool is_dir(const char *p)
-{
-	struct stat sb;
-
-	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
-static bool is_file(const char *p)
-{
-	struct stat sb;
-
-	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
-/* The config.json the model was described by, as open.c finds it: PATH itself
- * when it is the config, else config.json in PATH or beside it.  NULL if none. */
-static char *config_path(const struct vf_model *m, const char *path)
-{
-	char *dir, *p;
-	const char *slash;
-
-	if (!m->arch.present)
-		return NULL;
-	if (is_dir(path))
-		return vf_path_join(path, "config.json");
-	if (m->format == VF_FMT_NONE)
-		return vf_strdup(path);
-	slash = strrchr(path, '/');
-	dir = slash ? vf_strndup(path, (size_t)(slash - path)) : vf_strdup(".");
-	if (!dir)
-		return NULL;
-	p = vf_path_join(*dir ? dir : "/", "config.json");
-	vf_free(dir);
-	if (p && !is_file(p)) {
-		vf_free(p);
-		p = NULL; /* the architecture came from the checkpoint itself (GGUF) */
-	}
-	return p;
-}
-
-static enum vf_status read_archx(struct vf_run *r, struct vf_err *err)
-{
-	char *cp = config_path(r->m, r->path), *text = NULL;
-	size_t len;
-	enum vf_status st;
-
-	if (!cp)
-		return VF_OK;
-	st = vf_file_slurp(cp, CONFIG_MAX, &text, &len, err);
-	if (!st)
-		st = vf_archx_parse(text, len, cp, &r->x, err);
-	r->have_x = !st;
-	vf_free(text);
-	vf_free(cp);
-	return st;
-}
-
 /* The layers of the checkpoint (or of the config), with bytes as the weights
  * will sit in memory, logical parameters, and the config's buffers and ties. */
 enum vf_status vf_run_layers(struct vf_run *r, struct vf_err *err)
@@ -383,10 +324,7 @@ enum vf_status vf_run_load(struct vf_run *r, const char *path, const struct vf_o
 	if (vf_model_open_opts(r->path, oo, &r->m, err))
 		return err->status;
 	if (r->m->arch.present) {
-		if (read_archx(r, err))
-			return err->status;
-		if (!vf_synth_build(&r->m->arch, r->have_x ? &r->x : NULL, r->o->w.engine, &r->s,
-				    err)) {
+		if (!vf_synth_build(&r->m->arch, &r->m->arch.x, r->o->w.engine, &r->s, err)) {
 			r->have_s = true;
 		} else if (r->m->ntensors && err->status == VF_EFORMAT) {
 			/* The tensors still give the weights exactly. */
@@ -400,7 +338,7 @@ enum vf_status vf_run_load(struct vf_run *r, const char *path, const struct vf_o
 	 * says how its matrices are stored (a checkpoint's tensors say it exactly) */
 	if (r->have_s && !r->m->ntensors && r->o->w.weights.quant == VF_WQ_NONE &&
 	    r->o->w.weights.dtype == VF_DT_UNKNOWN &&
-	    vf_wconv_from_config(&r->m->arch, r->have_x ? &r->x : NULL, &r->o->w.weights))
+	    vf_wconv_from_config(&r->m->arch, &r->m->arch.x, &r->o->w.weights))
 		vf_run_warn(r, "weights as quantization_config describes them (%s)",
 			    r->m->arch.quant_method);
 	if (!r->o->seq_set) {
@@ -410,7 +348,7 @@ enum vf_status vf_run_load(struct vf_run *r, const char *path, const struct vf_o
 	/* facts worth telling */
 	if (r->have_s && r->s.note[0])
 		vf_run_warn(r, "%s", r->s.note);
-	if (r->have_s && r->s.class_assumed && r->have_x)
+	if (r->have_s && r->s.class_assumed)
 		vf_run_warn(r, "config.json names no architecture: %s assumed", r->s.class_name);
 	if (!r->m->arch.present)
 		vf_run_warn(r, "no config.json: weights only; KV cache and activations need the "

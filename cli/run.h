@@ -60,8 +60,6 @@ struct vf_run {
 	struct vf_wopts *o;
 	const char *path;
 	struct vf_model *m;
-	struct vf_archx x;
-	bool have_x;
 	struct vf_synth s;
 	bool have_s;
 	struct vf_estimate est;

@@ -192,6 +192,182 @@ static enum vf_status read_quant(const struct src *s, struct vf_arch *a, struct 
 	return VF_OK;
 }
 
+/* ---- struct vf_archx: what the memory model needs beyond vf_arch ---- */
+
+void vf_archx_init(struct vf_archx *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->attention_bias = x->mlp_bias = VF_UNSET;
+	x->new_decoder_architecture = x->multi_query = x->parallel_attn = VF_UNSET;
+	x->bias = x->alibi = VF_UNSET;
+	x->num_ln_in_parallel_attn = VF_UNSET;
+	x->falcon_kv = VF_UNSET;
+	x->word_embed_proj_dim = VF_UNSET;
+	x->do_layer_norm_before = x->enable_bias = x->layer_norm_elementwise_affine = VF_UNSET;
+	x->remove_final_layer_norm = VF_UNSET;
+	x->attn_dropout = x->hidden_dropout = x->embd_dropout = -1;
+	x->max_window_layers = x->num_labels = x->rel_buckets = VF_UNSET;
+	x->partial_rotary = -1;
+	x->rotary_dim = VF_UNSET;
+	x->quant_block[0] = x->quant_block[1] = VF_UNSET;
+	x->lin_k_heads = x->lin_v_heads = x->lin_k_dim = x->lin_v_dim = x->lin_conv = VF_UNSET;
+	x->mamba_d_state = x->mamba_d_conv = x->mamba_expand = VF_UNSET;
+	x->mamba_heads = x->mamba_head_dim = x->mamba_groups = VF_UNSET;
+}
+
+/* text_config first; null counts as absent (lookup() without the prefix). */
+static const cJSON *xget(const struct src *s, const char *key)
+{
+	const char *where;
+
+	return lookup(s, key, &where);
+}
+
+static enum vf_status xbool(const struct src *s, const char *key, int *out, struct vf_err *err)
+{
+	const cJSON *v = xget(s, key);
+
+	if (!v)
+		return VF_OK;
+	if (!cJSON_IsBool(v))
+		return vf_fail(err, VF_EFORMAT, s->path, "\"%s\" is not true or false", key);
+	*out = cJSON_IsTrue(v) ? 1 : 0;
+	return VF_OK;
+}
+
+static enum vf_status xint(const struct src *s, const char *key, int64_t *out, struct vf_err *err)
+{
+	const cJSON *v = xget(s, key);
+	uint64_t u;
+
+	if (!v || *out != VF_UNSET)
+		return VF_OK;
+	if (!vf_json_uint(v, &u) || u > (UINT64_C(1) << 40))
+		return vf_fail(err, VF_EFORMAT, s->path,
+			       "\"%s\" is not a non-negative integer below 2^40", key);
+	*out = (int64_t)u;
+	return VF_OK;
+}
+
+static enum vf_status xdbl(const struct src *s, const char *key, double *out, struct vf_err *err)
+{
+	const cJSON *v = xget(s, key);
+
+	if (!v || *out >= 0)
+		return VF_OK;
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 1e6))
+		return vf_fail(err, VF_EFORMAT, s->path, "\"%s\" is not a number from 0 to 1e6",
+			       key);
+	*out = v->valuedouble;
+	return VF_OK;
+}
+
+static enum vf_status xstr(const struct src *s, const char *key, char *out, size_t cap,
+			   struct vf_err *err)
+{
+	const cJSON *v = xget(s, key);
+
+	if (!v || out[0])
+		return VF_OK;
+	if (!cJSON_IsString(v))
+		return vf_fail(err, VF_EFORMAT, s->path, "\"%s\" is not a string", key);
+	if (strlen(v->valuestring) >= cap)
+		return vf_fail(err, VF_EFORMAT, s->path, "\"%s\" is longer than %zu bytes", key,
+			       cap - 1);
+	strcpy(out, v->valuestring);
+	return VF_OK;
+}
+
+static enum vf_status xquant(const struct src *s, struct vf_archx *x, struct vf_err *err)
+{
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(s->top, "quantization_config"), *b;
+	struct src qs = {NULL, q, s->path};
+	int dq = 0;
+	uint64_t u;
+
+	if (!q || !cJSON_IsObject(q))
+		return VF_OK; /* fmt_config.c reports a non-object */
+	if (xbool(&qs, "bnb_4bit_use_double_quant", &dq, err))
+		return err->status;
+	x->bnb_double_quant = dq == 1;
+	b = cJSON_GetObjectItemCaseSensitive(q, "weight_block_size");
+	if (b && !cJSON_IsNull(b)) {
+		if (!cJSON_IsArray(b) || cJSON_GetArraySize(b) != 2)
+			return vf_fail(err, VF_EFORMAT, s->path,
+				       "\"weight_block_size\" is not a pair of integers");
+		for (int i = 0; i < 2; i++) {
+			if (!vf_json_uint(cJSON_GetArrayItem(b, i), &u) || u == 0 ||
+			    u > (UINT64_C(1) << 20))
+				return vf_fail(err, VF_EFORMAT, s->path,
+					       "\"weight_block_size\" is not a pair of integers");
+			x->quant_block[i] = (int64_t)u;
+		}
+	}
+	return VF_OK;
+}
+
+static enum vf_status fill_x(const struct src *sp, struct vf_archx *x, struct vf_err *err)
+{
+	static const char *const acts[] = {"feed_forward_proj", "hidden_activation", "hidden_act",
+					   "activation_function"};
+	const struct src s = *sp;
+	const cJSON *v;
+	enum vf_status st = VF_OK;
+
+	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]) && !st; i++)
+		st = xstr(&s, acts[i], x->act, sizeof(x->act), err);
+	if (st || xbool(&s, "attention_bias", &x->attention_bias, err) ||
+	    xbool(&s, "mlp_bias", &x->mlp_bias, err) ||
+	    xbool(&s, "new_decoder_architecture", &x->new_decoder_architecture, err) ||
+	    xbool(&s, "multi_query", &x->multi_query, err) ||
+	    xbool(&s, "parallel_attn", &x->parallel_attn, err) ||
+	    xbool(&s, "bias", &x->bias, err) || xbool(&s, "alibi", &x->alibi, err) ||
+	    xint(&s, "num_ln_in_parallel_attn", &x->num_ln_in_parallel_attn, err) ||
+	    xint(&s, "num_kv_heads", &x->falcon_kv, err) ||
+	    xint(&s, "n_head_kv", &x->falcon_kv, err) ||
+	    xint(&s, "word_embed_proj_dim", &x->word_embed_proj_dim, err) ||
+	    xbool(&s, "do_layer_norm_before", &x->do_layer_norm_before, err) ||
+	    xbool(&s, "enable_bias", &x->enable_bias, err) ||
+	    xbool(&s, "layer_norm_elementwise_affine", &x->layer_norm_elementwise_affine, err) ||
+	    xbool(&s, "_remove_final_layer_norm", &x->remove_final_layer_norm, err) ||
+	    xdbl(&s, "attention_dropout", &x->attn_dropout, err) ||
+	    xdbl(&s, "attn_pdrop", &x->attn_dropout, err) ||
+	    xdbl(&s, "attention_probs_dropout_prob", &x->attn_dropout, err) ||
+	    xdbl(&s, "hidden_dropout", &x->hidden_dropout, err) ||
+	    xdbl(&s, "resid_pdrop", &x->hidden_dropout, err) ||
+	    xdbl(&s, "hidden_dropout_prob", &x->hidden_dropout, err) ||
+	    xdbl(&s, "dropout_rate", &x->hidden_dropout, err) ||
+	    xdbl(&s, "dropout", &x->hidden_dropout, err) ||
+	    xdbl(&s, "embd_pdrop", &x->embd_dropout, err) ||
+	    xint(&s, "max_window_layers", &x->max_window_layers, err) ||
+	    xint(&s, "num_labels", &x->num_labels, err) ||
+	    xint(&s, "relative_attention_num_buckets", &x->rel_buckets, err) ||
+	    xdbl(&s, "partial_rotary_factor", &x->partial_rotary, err) ||
+	    xint(&s, "rotary_dim", &x->rotary_dim, err) ||
+	    xstr(&s, "topk_method", x->topk_method, sizeof(x->topk_method), err) ||
+	    xint(&s, "linear_num_key_heads", &x->lin_k_heads, err) ||
+	    xint(&s, "linear_num_value_heads", &x->lin_v_heads, err) ||
+	    xint(&s, "linear_key_head_dim", &x->lin_k_dim, err) ||
+	    xint(&s, "linear_value_head_dim", &x->lin_v_dim, err) ||
+	    xint(&s, "linear_conv_kernel_dim", &x->lin_conv, err) ||
+	    xint(&s, "mamba_d_state", &x->mamba_d_state, err) ||
+	    xint(&s, "state_size", &x->mamba_d_state, err) ||
+	    xint(&s, "mamba_d_conv", &x->mamba_d_conv, err) ||
+	    xint(&s, "conv_kernel", &x->mamba_d_conv, err) ||
+	    xint(&s, "mamba_expand", &x->mamba_expand, err) ||
+	    xint(&s, "expand", &x->mamba_expand, err) ||
+	    xint(&s, "mamba_n_heads", &x->mamba_heads, err) ||
+	    xint(&s, "mamba_d_head", &x->mamba_head_dim, err) ||
+	    xint(&s, "mamba_n_groups", &x->mamba_groups, err) ||
+	    xint(&s, "n_groups", &x->mamba_groups, err) || xquant(&s, x, err))
+		st = err->status;
+	if (!st && x->num_labels == VF_UNSET && (v = xget(&s, "id2label")) && cJSON_IsObject(v))
+		x->num_labels = cJSON_GetArraySize(v);
+	v = cJSON_GetObjectItemCaseSensitive(s.top, "vision_config");
+	x->has_vision = v && cJSON_IsObject(v);
+	return st;
+}
+
 void vf_arch_init(struct vf_arch *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -201,6 +377,7 @@ void vf_arch_init(struct vf_arch *a)
 	a->use_sliding_window = VF_UNSET;
 	a->quant_bits = VF_UNSET;
 	a->quant_group_size = VF_UNSET;
+	vf_archx_init(&a->x);
 }
 
 static enum vf_status fill(const struct src *s, struct vf_arch *a, struct vf_err *err)
@@ -258,6 +435,8 @@ static enum vf_status fill(const struct src *s, struct vf_arch *a, struct vf_err
 		a->head_dim = a->hidden / a->heads;
 		a->head_dim_default = true;
 	}
+	if (fill_x(s, &a->x, err))
+		return err->status;
 	if (a->intermediate == VF_UNSET && a->hidden != VF_UNSET &&
 	    strcmp(a->model_type, "gpt2") == 0)
 		a->intermediate = 4 * a->hidden; /* GPT2Config: n_inner None means 4 * n_embd */

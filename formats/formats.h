@@ -25,21 +25,59 @@
 enum vf_dtype {
 	VF_DT_UNKNOWN = 0,
 	/* safetensors dtypes */
-	VF_DT_BOOL, VF_DT_U8, VF_DT_I8, VF_DT_F8_E5M2, VF_DT_F8_E4M3, VF_DT_F8_E8M0,
-	VF_DT_F8_E4M3FNUZ, VF_DT_F8_E5M2FNUZ, VF_DT_F4, VF_DT_F6_E2M3, VF_DT_F6_E3M2,
-	VF_DT_I16, VF_DT_U16, VF_DT_F16, VF_DT_BF16, VF_DT_I32, VF_DT_U32, VF_DT_F32,
-	VF_DT_F64, VF_DT_I64, VF_DT_U64, VF_DT_C64,
+	VF_DT_BOOL,
+	VF_DT_U8,
+	VF_DT_I8,
+	VF_DT_F8_E5M2,
+	VF_DT_F8_E4M3,
+	VF_DT_F8_E8M0,
+	VF_DT_F8_E4M3FNUZ,
+	VF_DT_F8_E5M2FNUZ,
+	VF_DT_F4,
+	VF_DT_F6_E2M3,
+	VF_DT_F6_E3M2,
+	VF_DT_I16,
+	VF_DT_U16,
+	VF_DT_F16,
+	VF_DT_BF16,
+	VF_DT_I32,
+	VF_DT_U32,
+	VF_DT_F32,
+	VF_DT_F64,
+	VF_DT_I64,
+	VF_DT_U64,
+	VF_DT_C64,
 	/* ggml block-quantized types (GGUF), named as ggml names them */
-	VF_DT_Q4_0, VF_DT_Q4_1, VF_DT_Q5_0, VF_DT_Q5_1, VF_DT_Q8_0, VF_DT_Q8_1,
-	VF_DT_Q2_K, VF_DT_Q3_K, VF_DT_Q4_K, VF_DT_Q5_K, VF_DT_Q6_K, VF_DT_Q8_K,
-	VF_DT_IQ2_XXS, VF_DT_IQ2_XS, VF_DT_IQ3_XXS, VF_DT_IQ1_S, VF_DT_IQ4_NL, VF_DT_IQ3_S,
-	VF_DT_IQ2_S, VF_DT_IQ4_XS, VF_DT_IQ1_M, VF_DT_TQ1_0, VF_DT_TQ2_0, VF_DT_MXFP4,
+	VF_DT_Q4_0,
+	VF_DT_Q4_1,
+	VF_DT_Q5_0,
+	VF_DT_Q5_1,
+	VF_DT_Q8_0,
+	VF_DT_Q8_1,
+	VF_DT_Q2_K,
+	VF_DT_Q3_K,
+	VF_DT_Q4_K,
+	VF_DT_Q5_K,
+	VF_DT_Q6_K,
+	VF_DT_Q8_K,
+	VF_DT_IQ2_XXS,
+	VF_DT_IQ2_XS,
+	VF_DT_IQ3_XXS,
+	VF_DT_IQ1_S,
+	VF_DT_IQ4_NL,
+	VF_DT_IQ3_S,
+	VF_DT_IQ2_S,
+	VF_DT_IQ4_XS,
+	VF_DT_IQ1_M,
+	VF_DT_TQ1_0,
+	VF_DT_TQ2_0,
+	VF_DT_MXFP4,
 	VF_DT_COUNT
 };
 
 const char *vf_dtype_name(enum vf_dtype dt);
 enum vf_dtype vf_dtype_from_name(const char *name); /* any vramfit dtype, or VF_DT_UNKNOWN */
-bool vf_dtype_is_safetensors(enum vf_dtype dt);	     /* one a safetensors header may name */
+bool vf_dtype_is_safetensors(enum vf_dtype dt);	    /* one a safetensors header may name */
 unsigned vf_dtype_bits(enum vf_dtype dt); /* bits per element; 0 for block-quantized types */
 bool vf_dtype_is_float(enum vf_dtype dt);
 bool vf_dtype_is_quantized(enum vf_dtype dt); /* a ggml block type */
@@ -88,6 +126,40 @@ enum vf_attn { VF_ATTN_FULL, VF_ATTN_SLIDING, VF_ATTN_CHUNKED, VF_ATTN_LINEAR, V
 #define VF_UNSET (-1)	   /* an integer field the config does not give */
 #define VF_MAX_LAYERS 4096 /* per-layer arrays are refused beyond this */
 
+/*
+ * Config facts the memory model needs beyond the common ones: read from the
+ * same config.json (text_config first).  Integers are VF_UNSET and doubles negative when the config
+ * is silent; the family's default then applies.
+ */
+struct vf_archx {
+	int attention_bias, mlp_bias; /* 1, 0 or VF_UNSET */
+	char act[40];		      /* hidden_act / activation_function / feed_forward_proj */
+	int new_decoder_architecture; /* Falcon */
+	int multi_query, parallel_attn, bias; /* Falcon */
+	int alibi;			      /* Falcon */
+	int64_t num_ln_in_parallel_attn;      /* Falcon */
+	int64_t falcon_kv;		      /* Falcon num_kv_heads / n_head_kv as written */
+	int64_t word_embed_proj_dim;	      /* OPT */
+	int do_layer_norm_before, enable_bias, layer_norm_elementwise_affine; /* OPT */
+	int remove_final_layer_norm;					      /* OPT */
+	double attn_dropout, hidden_dropout, embd_dropout;		      /* -1: unset */
+	int64_t max_window_layers;					      /* Qwen2/3 */
+	int64_t num_labels;	/* size of id2label (classification heads) */
+	int64_t rel_buckets;	/* T5 relative_attention_num_buckets */
+	double partial_rotary;	/* partial_rotary_factor; -1: unset */
+	char topk_method[32];	/* DeepSeek: "noaux_tc" adds e_score_correction_bias */
+	int64_t rotary_dim;	/* rotary_dim (absolute), VF_UNSET */
+	bool has_vision;	/* vision_config present: a multimodal model */
+	bool bnb_double_quant;	/* quantization_config.bnb_4bit_use_double_quant */
+	int64_t quant_block[2]; /* quantization_config.weight_block_size, or VF_UNSET */
+	/* linear-attention and Mamba layers: their state per sequence */
+	int64_t lin_k_heads, lin_v_heads, lin_k_dim, lin_v_dim, lin_conv; /* Qwen3-Next style */
+	int64_t mamba_d_state, mamba_d_conv, mamba_expand, mamba_heads, mamba_head_dim,
+	    mamba_groups;
+};
+
+void vf_archx_init(struct vf_archx *x);
+
 struct vf_arch {
 	bool present;		  /* a config was read */
 	char model_type[64];	  /* top-level model_type */
@@ -114,6 +186,7 @@ struct vf_arch {
 	/* quantization_config */
 	char quant_method[32];
 	int64_t quant_bits, quant_group_size;
+	struct vf_archx x; /* the rest the memory model needs */
 };
 
 /* Reads a config.json file into arch (which the caller zeroes or reuses). */

@@ -1,8 +1,8 @@
 /*
  * model.c - the tensor table and its arena.
  *
- * Names and shapes of ~100k tensors would be 200k small mallocs; an arena of
- * 64 KiB chunks makes them a few dozen and frees them in one sweep.  A hash of
+ * Names and shapes of ~100k tensors would be 200k small mallocs; an arena
+ * (common/arena.h) makes them a few dozen and frees them in one sweep.  A hash of
  * names (strmap) answers "is this name already here" in O(1), which both the
  * duplicate check and vf_model_find() need.
  */
@@ -10,20 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/arena.h"
 #include "common/mem.h"
 #include "common/strmap.h"
 #include "formats/model_build.h"
 
-#define CHUNK (64 * 1024)
-
-struct chunk {
-	struct chunk *next;
-	size_t used, cap;
-	unsigned char data[];
-};
-
 struct priv {
-	struct chunk *chunks;
+	struct vf_arena arena;
 	struct vf_strmap names;
 	size_t tensors_cap;
 };
@@ -63,23 +56,8 @@ struct vf_model *vf_model_new(const char *path)
 void *vf_model_alloc(struct vf_model *m, size_t n)
 {
 	struct priv *p = m->priv;
-	struct chunk *c = p->chunks;
-	void *r;
 
-	n = (n + 7) & ~(size_t)7; /* keeps uint64_t shapes aligned */
-	if (!c || c->cap - c->used < n) {
-		size_t cap = n > CHUNK ? n : CHUNK;
-		c = vf_malloc(sizeof(*c) + cap);
-		if (!c)
-			return NULL;
-		c->used = 0;
-		c->cap = cap;
-		c->next = p->chunks;
-		p->chunks = c;
-	}
-	r = c->data + c->used;
-	c->used += n;
-	return r;
+	return vf_arena_alloc(&p->arena, n);
 }
 
 char *vf_model_strdup(struct vf_model *m, const char *s)
@@ -215,12 +193,7 @@ void vf_model_free(struct vf_model *m)
 		return;
 	p = m->priv;
 	if (p) {
-		struct chunk *c = p->chunks;
-		while (c) {
-			struct chunk *n = c->next;
-			vf_free(c);
-			c = n;
-		}
+		vf_arena_free(&p->arena);
 		vf_strmap_free(&p->names);
 		vf_free(p);
 	}

@@ -49,44 +49,9 @@ enum vf_engine {
 
 const char *vf_engine_name(enum vf_engine e);
 
-/* ---- config facts beyond struct vf_arch ---- */
-
-/*
- * Read from the same config.json as struct vf_arch (text_config first, as
- * there).  Integers are VF_UNSET and doubles negative when the config is
- * silent; the family's default then applies.
- */
-struct vf_archx {
-	int attention_bias, mlp_bias; /* 1, 0 or VF_UNSET */
-	char act[40];		      /* hidden_act / activation_function / feed_forward_proj */
-	int new_decoder_architecture; /* Falcon */
-	int multi_query, parallel_attn, bias; /* Falcon */
-	int alibi;			      /* Falcon */
-	int64_t num_ln_in_parallel_attn;      /* Falcon */
-	int64_t falcon_kv;		      /* Falcon num_kv_heads / n_head_kv as written */
-	int64_t word_embed_proj_dim;	      /* OPT */
-	int do_layer_norm_before, enable_bias, layer_norm_elementwise_affine; /* OPT */
-	int remove_final_layer_norm;					      /* OPT */
-	double attn_dropout, hidden_dropout, embd_dropout;		      /* -1: unset */
-	int64_t max_window_layers;					      /* Qwen2/3 */
-	int64_t num_labels;	/* size of id2label (classification heads) */
-	int64_t rel_buckets;	/* T5 relative_attention_num_buckets */
-	double partial_rotary;	/* partial_rotary_factor; -1: unset */
-	char topk_method[32];	/* DeepSeek: "noaux_tc" adds e_score_correction_bias */
-	int64_t rotary_dim;	/* rotary_dim (absolute), VF_UNSET */
-	bool has_vision;	/* vision_config present: a multimodal model */
-	bool bnb_double_quant;	/* quantization_config.bnb_4bit_use_double_quant */
-	int64_t quant_block[2]; /* quantization_config.weight_block_size, or VF_UNSET */
-	/* linear-attention and Mamba layers: their state per sequence */
-	int64_t lin_k_heads, lin_v_heads, lin_k_dim, lin_v_dim, lin_conv; /* Qwen3-Next style */
-	int64_t mamba_d_state, mamba_d_conv, mamba_expand, mamba_heads, mamba_head_dim,
-	    mamba_groups;
-};
-
-void vf_archx_init(struct vf_archx *x);
-/* Parses config.json text (path only for messages).  Wrong types are errors. */
-enum vf_status vf_archx_parse(const char *text, size_t len, const char *path, struct vf_archx *x,
-			      struct vf_err *err);
+/* ---- config facts beyond struct vf_arch ----
+ * struct vf_archx (formats.h) is read with struct vf_arch by vf_config_parse()
+ * and lives in vf_arch.x; synthesis takes it from there. */
 
 /* ---- a model synthesized from its config ---- */
 

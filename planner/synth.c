@@ -25,14 +25,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/json.h"
+#include "common/arena.h"
 #include "common/mem.h"
 #include "planner/planner.h"
 
 #define SYNTH_MAX_TENSORS 4000000 /* DeepSeek-V3 needs ~92,000 */
 #define SYNTH_MAX_EXPERTS 65536
 #define NAME_MAX_LEN 256
-#define ARENA_CHUNK (64 * 1024)
 
 #define ROLE_LOAD_DTYPE VF_ROLE_LOAD_DTYPE
 
@@ -53,238 +52,18 @@ const char *vf_engine_name(enum vf_engine e)
 	return "hf";
 }
 
-/* ---- config facts beyond struct vf_arch ---- */
-
-void vf_archx_init(struct vf_archx *x)
-{
-	memset(x, 0, sizeof(*x));
-	x->attention_bias = x->mlp_bias = VF_UNSET;
-	x->new_decoder_architecture = x->multi_query = x->parallel_attn = VF_UNSET;
-	x->bias = x->alibi = VF_UNSET;
-	x->num_ln_in_parallel_attn = VF_UNSET;
-	x->falcon_kv = VF_UNSET;
-	x->word_embed_proj_dim = VF_UNSET;
-	x->do_layer_norm_before = x->enable_bias = x->layer_norm_elementwise_affine = VF_UNSET;
-	x->remove_final_layer_norm = VF_UNSET;
-	x->attn_dropout = x->hidden_dropout = x->embd_dropout = -1;
-	x->max_window_layers = x->num_labels = x->rel_buckets = VF_UNSET;
-	x->partial_rotary = -1;
-	x->rotary_dim = VF_UNSET;
-	x->quant_block[0] = x->quant_block[1] = VF_UNSET;
-	x->lin_k_heads = x->lin_v_heads = x->lin_k_dim = x->lin_v_dim = x->lin_conv = VF_UNSET;
-	x->mamba_d_state = x->mamba_d_conv = x->mamba_expand = VF_UNSET;
-	x->mamba_heads = x->mamba_head_dim = x->mamba_groups = VF_UNSET;
-}
-
-struct xsrc {
-	const cJSON *text, *top;
-	const char *path;
-};
-
-/* text_config first, as fmt_config.c does; null counts as absent. */
-static const cJSON *xget(const struct xsrc *s, const char *key)
-{
-	const cJSON *v = NULL;
-
-	if (s->text)
-		v = cJSON_GetObjectItemCaseSensitive(s->text, key);
-	if (!v || cJSON_IsNull(v))
-		v = cJSON_GetObjectItemCaseSensitive(s->top, key);
-	return v && !cJSON_IsNull(v) ? v : NULL;
-}
-
-static enum vf_status xbool(const struct xsrc *s, const char *key, int *out, struct vf_err *err)
-{
-	const cJSON *v = xget(s, key);
-
-	if (!v)
-		return VF_OK;
-	if (!cJSON_IsBool(v))
-		return vf_fail(err, VF_EFORMAT, s->path, "\"%s\" is not true or false", key);
-	*out = cJSON_IsTrue(v) ? 1 : 0;
-	return VF_OK;
-}
-
-static enum vf_status xint(const struct xsrc *s, const char *key, int64_t *out, struct vf_err *err)
-{
-	const cJSON *v = xget(s, key);
-	uint64_t u;
-
-	if (!v || *out != VF_UNSET)
-		return VF_OK;
-	if (!vf_json_uint(v, &u) || u > (UINT64_C(1) << 40))
-		return vf_fail(err, VF_EFORMAT, s->path,
-			       "\"%s\" is not a non-negative integer below 2^40", key);
-	*out = (int64_t)u;
-	return VF_OK;
-}
-
-static enum vf_status xdbl(const struct xsrc *s, const char *key, double *out, struct vf_err *err)
-{
-	const cJSON *v = xget(s, key);
-
-	if (!v || *out >= 0)
-		return VF_OK;
-	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 1e6))
-		return vf_fail(err, VF_EFORMAT, s->path, "\"%s\" is not a number from 0 to 1e6",
-			       key);
-	*out = v->valuedouble;
-	return VF_OK;
-}
-
-static enum vf_status xstr(const struct xsrc *s, const char *key, char *out, size_t cap,
-			   struct vf_err *err)
-{
-	const cJSON *v = xget(s, key);
-
-	if (!v || out[0])
-		return VF_OK;
-	if (!cJSON_IsString(v))
-		return vf_fail(err, VF_EFORMAT, s->path, "\"%s\" is not a string", key);
-	if (strlen(v->valuestring) >= cap)
-		return vf_fail(err, VF_EFORMAT, s->path, "\"%s\" is longer than %zu bytes", key,
-			       cap - 1);
-	strcpy(out, v->valuestring);
-	return VF_OK;
-}
-
-static enum vf_status xquant(const struct xsrc *s, struct vf_archx *x, struct vf_err *err)
-{
-	const cJSON *q = cJSON_GetObjectItemCaseSensitive(s->top, "quantization_config"), *b;
-	struct xsrc qs = {NULL, q, s->path};
-	int dq = 0;
-	uint64_t u;
-
-	if (!q || !cJSON_IsObject(q))
-		return VF_OK; /* fmt_config.c reports a non-object */
-	if (xbool(&qs, "bnb_4bit_use_double_quant", &dq, err))
-		return err->status;
-	x->bnb_double_quant = dq == 1;
-	b = cJSON_GetObjectItemCaseSensitive(q, "weight_block_size");
-	if (b && !cJSON_IsNull(b)) {
-		if (!cJSON_IsArray(b) || cJSON_GetArraySize(b) != 2)
-			return vf_fail(err, VF_EFORMAT, s->path,
-				       "\"weight_block_size\" is not a pair of integers");
-		for (int i = 0; i < 2; i++) {
-			if (!vf_json_uint(cJSON_GetArrayItem(b, i), &u) || u == 0 ||
-			    u > (UINT64_C(1) << 20))
-				return vf_fail(err, VF_EFORMAT, s->path,
-					       "\"weight_block_size\" is not a pair of integers");
-			x->quant_block[i] = (int64_t)u;
-		}
-	}
-	return VF_OK;
-}
-
-enum vf_status vf_archx_parse(const char *text, size_t len, const char *path, struct vf_archx *x,
-			      struct vf_err *err)
-{
-	static const char *const acts[] = {"feed_forward_proj", "hidden_activation", "hidden_act",
-					   "activation_function"};
-	cJSON *root;
-	struct xsrc s = {NULL, NULL, path};
-	const cJSON *v;
-	enum vf_status st = VF_OK;
-
-	vf_archx_init(x);
-	root = vf_json_parse(text, len, len * 64 + (1u << 20), path, "config", err);
-	if (!root)
-		return err->status;
-	if (!cJSON_IsObject(root)) {
-		vf_json_free(root);
-		return vf_fail(err, VF_EFORMAT, path, "config is not a JSON object");
-	}
-	s.top = root;
-	s.text = cJSON_GetObjectItemCaseSensitive(root, "text_config");
-	if (s.text && !cJSON_IsObject(s.text))
-		s.text = NULL;
-	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]) && !st; i++)
-		st = xstr(&s, acts[i], x->act, sizeof(x->act), err);
-	if (st || xbool(&s, "attention_bias", &x->attention_bias, err) ||
-	    xbool(&s, "mlp_bias", &x->mlp_bias, err) ||
-	    xbool(&s, "new_decoder_architecture", &x->new_decoder_architecture, err) ||
-	    xbool(&s, "multi_query", &x->multi_query, err) ||
-	    xbool(&s, "parallel_attn", &x->parallel_attn, err) ||
-	    xbool(&s, "bias", &x->bias, err) || xbool(&s, "alibi", &x->alibi, err) ||
-	    xint(&s, "num_ln_in_parallel_attn", &x->num_ln_in_parallel_attn, err) ||
-	    xint(&s, "num_kv_heads", &x->falcon_kv, err) ||
-	    xint(&s, "n_head_kv", &x->falcon_kv, err) ||
-	    xint(&s, "word_embed_proj_dim", &x->word_embed_proj_dim, err) ||
-	    xbool(&s, "do_layer_norm_before", &x->do_layer_norm_before, err) ||
-	    xbool(&s, "enable_bias", &x->enable_bias, err) ||
-	    xbool(&s, "layer_norm_elementwise_affine", &x->layer_norm_elementwise_affine, err) ||
-	    xbool(&s, "_remove_final_layer_norm", &x->remove_final_layer_norm, err) ||
-	    xdbl(&s, "attention_dropout", &x->attn_dropout, err) ||
-	    xdbl(&s, "attn_pdrop", &x->attn_dropout, err) ||
-	    xdbl(&s, "attention_probs_dropout_prob", &x->attn_dropout, err) ||
-	    xdbl(&s, "hidden_dropout", &x->hidden_dropout, err) ||
-	    xdbl(&s, "resid_pdrop", &x->hidden_dropout, err) ||
-	    xdbl(&s, "hidden_dropout_prob", &x->hidden_dropout, err) ||
-	    xdbl(&s, "dropout_rate", &x->hidden_dropout, err) ||
-	    xdbl(&s, "dropout", &x->hidden_dropout, err) ||
-	    xdbl(&s, "embd_pdrop", &x->embd_dropout, err) ||
-	    xint(&s, "max_window_layers", &x->max_window_layers, err) ||
-	    xint(&s, "num_labels", &x->num_labels, err) ||
-	    xint(&s, "relative_attention_num_buckets", &x->rel_buckets, err) ||
-	    xdbl(&s, "partial_rotary_factor", &x->partial_rotary, err) ||
-	    xint(&s, "rotary_dim", &x->rotary_dim, err) ||
-	    xstr(&s, "topk_method", x->topk_method, sizeof(x->topk_method), err) ||
-	    xint(&s, "linear_num_key_heads", &x->lin_k_heads, err) ||
-	    xint(&s, "linear_num_value_heads", &x->lin_v_heads, err) ||
-	    xint(&s, "linear_key_head_dim", &x->lin_k_dim, err) ||
-	    xint(&s, "linear_value_head_dim", &x->lin_v_dim, err) ||
-	    xint(&s, "linear_conv_kernel_dim", &x->lin_conv, err) ||
-	    xint(&s, "mamba_d_state", &x->mamba_d_state, err) ||
-	    xint(&s, "state_size", &x->mamba_d_state, err) ||
-	    xint(&s, "mamba_d_conv", &x->mamba_d_conv, err) ||
-	    xint(&s, "conv_kernel", &x->mamba_d_conv, err) ||
-	    xint(&s, "mamba_expand", &x->mamba_expand, err) ||
-	    xint(&s, "expand", &x->mamba_expand, err) ||
-	    xint(&s, "mamba_n_heads", &x->mamba_heads, err) ||
-	    xint(&s, "mamba_d_head", &x->mamba_head_dim, err) ||
-	    xint(&s, "mamba_n_groups", &x->mamba_groups, err) ||
-	    xint(&s, "n_groups", &x->mamba_groups, err) || xquant(&s, x, err))
-		st = err->status;
-	if (!st && x->num_labels == VF_UNSET && (v = xget(&s, "id2label")) && cJSON_IsObject(v))
-		x->num_labels = cJSON_GetArraySize(v);
-	v = cJSON_GetObjectItemCaseSensitive(root, "vision_config");
-	x->has_vision = v && cJSON_IsObject(v);
-	vf_json_free(root);
-	return st;
-}
-
 /* ---- the arena and the emitter ---- */
 
-struct chunk {
-	struct chunk *next;
-	size_t used, cap;
-	_Alignas(8) unsigned char data[];
-};
-
 struct priv {
-	struct chunk *chunks;
+	struct vf_arena arena;
 	size_t tcap, bcap;
 };
 
 static void *arena_alloc(struct vf_synth *s, size_t n)
 {
 	struct priv *p = s->priv;
-	struct chunk *c = p->chunks;
-	void *r;
 
-	n = (n + 7) & ~(size_t)7;
-	if (!c || c->cap - c->used < n) {
-		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
-		if (!(c = vf_malloc(sizeof(*c) + cap)))
-			return NULL;
-		c->used = 0;
-		c->cap = cap;
-		c->next = p->chunks;
-		p->chunks = c;
-	}
-	r = c->data + c->used;
-	c->used += n;
-	return r;
+	return vf_arena_alloc(&p->arena, n);
 }
 
 struct em {
@@ -1471,10 +1250,7 @@ void vf_synth_release(struct vf_synth *s)
 	struct priv *p = s->priv;
 
 	if (p) {
-		for (struct chunk *c = p->chunks, *n; c; c = n) {
-			n = c->next;
-			vf_free(c);
-		}
+		vf_arena_free(&p->arena);
 		vf_free(p);
 	}
 	vf_free(s->tensors);

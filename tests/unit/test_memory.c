@@ -13,12 +13,10 @@
 static void synth(const char *json, enum vf_engine e, struct vf_synth *s)
 {
 	struct vf_arch a = {0};
-	struct vf_archx x;
 	struct vf_err err = {0};
 
 	if (vf_config_parse(json, strlen(json), "test.json", &a, &err) ||
-	    vf_archx_parse(json, strlen(json), "test.json", &x, &err) ||
-	    vf_synth_build(&a, &x, e, s, &err))
+	    vf_synth_build(&a, &a.x, e, s, &err))
 		fail_msg("%s", err.msg);
 	vf_arch_release(&a);
 }

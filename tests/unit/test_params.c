@@ -18,12 +18,10 @@
 static void synth_text(const char *json, enum vf_engine e, struct vf_synth *s)
 {
 	struct vf_arch a = {0};
-	struct vf_archx x;
 	struct vf_err err = {0};
 
 	if (vf_config_parse(json, strlen(json), "test.json", &a, &err) ||
-	    vf_archx_parse(json, strlen(json), "test.json", &x, &err) ||
-	    vf_synth_build(&a, &x, e, s, &err))
+	    vf_synth_build(&a, &a.x, e, s, &err))
 		fail_msg("%s", err.msg);
 	vf_arch_release(&a);
 }
@@ -381,13 +379,11 @@ static void test_t5_falcon_opt(void **state)
 static void expect_layers(const char *json, const char *const *want, size_t n, long tie_of_last)
 {
 	struct vf_arch a = {0};
-	struct vf_archx x;
 	struct vf_err err = {0};
 	struct vf_layers ly;
 
 	assert_int_equal(vf_config_parse(json, strlen(json), "t.json", &a, &err), VF_OK);
-	assert_int_equal(vf_archx_parse(json, strlen(json), "t.json", &x, &err), VF_OK);
-	if (vf_layers_from_arch(&a, &x, VF_DT_F16, &ly, &err))
+	if (vf_layers_from_arch(&a, &a.x, VF_DT_F16, &ly, &err))
 		fail_msg("%s", err.msg);
 	if (ly.n != n)
 		fail_msg("%zu layers, want %zu", ly.n, n);
