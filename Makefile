@@ -30,7 +30,7 @@ FIXTURES  = build/fixtures
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 DEB_PKGS = gcc make pkg-config libcjson-dev libarchive-dev libcmocka-dev \
-           python3 python3-venv python3-numpy python3-torch
+           python3 python3-venv python3-numpy python3-torch zip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # gpu/gpu.mk decides whether the CUDA toolkit is there (static cudart) or not.

@@ -27,6 +27,7 @@ int cmd_gpus(int argc, char **argv);
 int cmd_estimate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_capacity(int argc, char **argv);
 
 /* Prints "vramfit: PATH: message" (control characters made visible) and
  * returns the exit status for err. */

@@ -21,10 +21,13 @@ static const char usage_text[] =
     "the largest layer.  A config.json beside the checkpoint is read too.\n"
     "\n"
     "PATH  a .safetensors file, a model.safetensors.index.json, a config.json,\n"
-    "      or a directory holding any of them\n"
+    "      or a directory holding any of them; an archive of such a directory\n"
+    "      (.tar, .tar.gz, .zip, .nemo); or a Hugging Face id (ORG/NAME) in the\n"
+    "      local HF cache\n"
     "\n"
     "  --json      print one JSON object (stable keys: see README)\n"
     "  --tensors   also list every tensor (name, dtype, shape, bytes, file)\n"
+    "  --revision REV  a Hugging Face id's branch, tag or commit (main)\n"
     "  -h, --help  show this help\n"
     "\n"
     "exit status: 0 read, 1 bad or unreadable input, 2 wrong usage\n";
@@ -241,11 +244,9 @@ static void print_human(const struct vf_model *m, const struct vf_layers *ly, bo
 int cmd_inspect(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"tensors", no_argument, NULL, 't'},
-	    {"key", required_argument, NULL, 'k'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},	   {"tensors", no_argument, NULL, 't'},
+	    {"key", required_argument, NULL, 'k'}, {"revision", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0},
 	};
 	bool json = false, tensors = false;
 	struct vf_open_opts oo = {0};
@@ -267,12 +268,16 @@ int cmd_inspect(int argc, char **argv)
 		case 'k':
 			oo.key = optarg;
 			break;
+		case 'r':
+			oo.revision = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return VF_EXIT_OK;
 		default:
-			if (optopt == 'k')
-				return vf_usage_error("inspect ", "--key needs a value");
+			if (optopt == 'k' || optopt == 'r')
+				return vf_usage_error("inspect ", "--%s needs a value",
+						      optopt == 'k' ? "key" : "revision");
 			return vf_usage_error("inspect ", "unknown option '%s'", argv[optind - 1]);
 		}
 	}

@@ -17,6 +17,7 @@ static const struct {
     {"estimate", cmd_estimate, "memory for inference or training: weights, KV cache, activations"},
     {"plan", cmd_plan, "a device_map across GPUs, CPU and disk for a workload (-o FILE)"},
     {"check", cmd_check, "pre-flight verdict as exit status (0 GPU, 10 offload, 11 no), remedies"},
+    {"capacity", cmd_capacity, "which GPUs, how many, how fast; vLLM / DeepSpeed settings"},
     {"gpus", cmd_gpus, "GPUs (measured or --gpu), free memory and who holds it; host RAM, disk"},
 };
 

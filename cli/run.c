@@ -36,6 +36,7 @@ const struct option vf_workload_options[] = {
     {"qlora", no_argument, NULL, O_QLORA},
     {"zero", required_argument, NULL, O_ZERO},
     {"dp", required_argument, NULL, O_DP},
+    {"revision", required_argument, NULL, O_REVISION},
     {NULL, 0, NULL, 0},
 };
 
@@ -62,7 +63,9 @@ const char vf_workload_help[] =
     "  --lora-targets L    comma-separated module names, or all-linear\n"
     "  --qlora             LoRA over a 4-bit NF4 base\n"
     "  --zero N            DeepSpeed ZeRO stage 0-3\n"
-    "  --dp N              data-parallel ranks (1)\n";
+    "  --dp N              data-parallel ranks (1)\n"
+    "model source\n"
+    "  --revision REV      a Hugging Face id's branch, tag or commit (main)\n";
 
 void vf_wopts_init(struct vf_wopts *o)
 {
@@ -129,6 +132,9 @@ int vf_wopts_parse(struct vf_wopts *o, int c, const char *arg, const char *cmd)
 		return 0;
 	case O_QLORA:
 		w->qlora = true;
+		return 0;
+	case O_REVISION:
+		o->revision = arg;
 		return 0;
 	case O_DTYPE:
 		if (!pick(arg, dtypes, &i))
@@ -321,8 +327,17 @@ enum vf_status vf_run_load(struct vf_run *r, const char *path, const struct vf_o
 	r->path = path;
 	if (r->o->w.qlora && !r->o->w.lora_rank)
 		r->o->w.lora_rank = 16; /* the rank QLoRA's paper and PEFT examples use */
-	if (vf_model_open_opts(r->path, oo, &r->m, err))
+	/* --revision is parsed with the workload options, so estimate, plan and
+	 * check all take it; it joins whatever open options the caller has */
+	if (r->o->revision) {
+		static const struct vf_open_opts none = {0};
+		struct vf_open_opts o2 = oo ? *oo : none;
+		o2.revision = r->o->revision;
+		if (vf_model_open_opts(r->path, &o2, &r->m, err))
+			return err->status;
+	} else if (vf_model_open_opts(r->path, oo, &r->m, err)) {
 		return err->status;
+	}
 	if (r->m->arch.present) {
 		if (!vf_synth_build(&r->m->arch, &r->m->arch.x, r->o->w.engine, &r->s, err)) {
 			r->have_s = true;

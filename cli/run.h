@@ -36,6 +36,7 @@ enum {
 	O_QLORA,
 	O_ZERO,
 	O_DP,
+	O_REVISION, /* not the workload's: where the model comes from (vf_open_opts) */
 	O_WORKLOAD_END,
 };
 
@@ -47,7 +48,8 @@ extern const char vf_workload_help[];
 struct vf_wopts {
 	struct vf_workload w;
 	bool seq_set;
-	char *targets; /* strdup of --lora-targets, split in place */
+	char *targets;	      /* strdup of --lora-targets, split in place */
+	const char *revision; /* --revision: vf_run_load() passes it to the open */
 };
 
 void vf_wopts_init(struct vf_wopts *o);

@@ -1,6 +1,15 @@
-/* file.c - counted pread and bounded whole-file reads; see file.h. */
+/*
+ * file.c - counted pread and bounded whole-file reads; see file.h.
+ *
+ * Every read of a model file comes through vf_file_pread(), which counts it
+ * in vf_bytes_read.  A vf_file may be a view (a byte range of a larger file,
+ * or a callback for a compressed archive member); reads never leave the
+ * view.  Paths below a mounted archive are answered by the mount; all other
+ * paths go to the operating system unchanged.
+ */
 #include "common/file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,26 +22,94 @@
 
 uint64_t vf_bytes_read;
 
-enum vf_status vf_file_open(struct vf_file *f, const char *path, struct vf_err *err)
+static struct vf_mount *mounts;
+
+/* The mount that owns path, with *rel set to the rest of it, or NULL. */
+static struct vf_mount *mount_of(const char *path, const char **rel)
+{
+	for (struct vf_mount *mt = mounts; mt; mt = mt->next) {
+		size_t n = strlen(mt->root);
+		if (strncmp(path, mt->root, n) != 0 || (path[n] && path[n] != '/'))
+			continue;
+		path += n;
+		while (*path == '/')
+			path++;
+		*rel = path;
+		return mt;
+	}
+	return NULL;
+}
+
+void vf_mount_push(struct vf_mount *mt)
+{
+	mt->next = mounts;
+	mounts = mt;
+}
+
+void vf_mount_pop(struct vf_mount *mt)
+{
+	for (struct vf_mount **p = &mounts; *p; p = &(*p)->next)
+		if (*p == mt) {
+			*p = mt->next;
+			break;
+		}
+	mt->next = NULL;
+}
+
+static void file_init(struct vf_file *f, const char *path)
+{
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+	f->path = path;
+}
+
+static enum vf_status open_real(struct vf_file *f, const char *real, const char *shown,
+				struct vf_err *err)
 {
 	struct stat st;
 
-	f->fd = -1;
-	f->size = 0;
-	f->path = path;
-	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	f->fd = open(real, O_RDONLY | O_CLOEXEC);
 	if (f->fd < 0)
-		return vf_fail(err, VF_EIO, path, "cannot open: %s", strerror(errno));
+		return vf_fail(err, VF_EIO, shown, "cannot open: %s", strerror(errno));
 	if (fstat(f->fd, &st) != 0) {
 		int e = errno;
 		vf_file_close(f);
-		return vf_fail(err, VF_EIO, path, "cannot stat: %s", strerror(e));
+		return vf_fail(err, VF_EIO, shown, "cannot stat: %s", strerror(e));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		vf_file_close(f);
-		return vf_fail(err, VF_EFORMAT, path, "not a regular file");
+		return vf_fail(err, VF_EFORMAT, shown, "not a regular file");
 	}
 	f->size = (uint64_t)st.st_size;
+	return VF_OK;
+}
+
+enum vf_status vf_file_open(struct vf_file *f, const char *path, struct vf_err *err)
+{
+	const char *rel;
+	struct vf_mount *mt;
+
+	file_init(f, path);
+	if ((mt = mount_of(path, &rel)) != NULL)
+		return mt->open(mt->ctx, rel, path, f, err);
+	return open_real(f, path, path, err);
+}
+
+enum vf_status vf_file_open_range(struct vf_file *f, const char *real, uint64_t base, uint64_t size,
+				  const char *shown, struct vf_err *err)
+{
+	enum vf_status st;
+
+	file_init(f, shown);
+	if ((st = open_real(f, real, shown, err)))
+		return st;
+	if (base > f->size || size > f->size - base) {
+		vf_file_close(f);
+		return vf_fail(err, VF_EFORMAT, shown, "bytes %llu to %llu are past the end of %s",
+			       (unsigned long long)base, (unsigned long long)(base + size), real);
+	}
+	f->base = base;
+	f->size = size;
 	return VF_OK;
 }
 
@@ -41,8 +118,16 @@ enum vf_status vf_file_pread(struct vf_file *f, void *buf, size_t n, uint64_t of
 {
 	size_t done = 0;
 
+	if (f->read)
+		return f->read(f, buf, n, off, err);
+	/* A view must not read the bytes after it (the archive's next member);
+	 * for a whole file this is where pread would have hit the end anyway. */
+	if (off > f->size || n > f->size - off)
+		return vf_fail(err, VF_EFORMAT, f->path, "truncated: file ends at byte %llu",
+			       (unsigned long long)f->size);
 	while (done < n) {
-		ssize_t r = pread(f->fd, (char *)buf + done, n - done, (off_t)(off + done));
+		ssize_t r =
+		    pread(f->fd, (char *)buf + done, n - done, (off_t)(f->base + off + done));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -159,4 +244,53 @@ char *vf_path_join(const char *dir, const char *name)
 	p[a] = '/';
 	memcpy(p + a + 1, name, b + 1);
 	return p;
+}
+
+int vf_path_stat(const char *path, struct stat *st)
+{
+	const char *rel;
+	struct vf_mount *mt = mount_of(path, &rel);
+
+	return mt ? mt->stat(mt->ctx, rel, st) : stat(path, st);
+}
+
+int vf_dir_open(struct vf_dir *d, const char *path)
+{
+	const char *rel;
+	struct vf_mount *mt = mount_of(path, &rel);
+	struct stat st;
+
+	memset(d, 0, sizeof(*d));
+	if (!mt)
+		return (d->d = opendir(path)) ? 0 : -1;
+	errno = 0;
+	if (mt->stat(mt->ctx, rel, &st) != 0) {
+		if (!errno)
+			errno = ENOENT;
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	d->mt = mt;
+	d->rel = rel;
+	return 0;
+}
+
+const char *vf_dir_next(struct vf_dir *d)
+{
+	struct dirent *de;
+
+	if (d->mt)
+		return d->mt->entry(d->mt->ctx, d->rel, d->i++);
+	de = d->d ? readdir(d->d) : NULL;
+	return de ? de->d_name : NULL;
+}
+
+void vf_dir_close(struct vf_dir *d)
+{
+	if (d->d)
+		closedir(d->d);
+	memset(d, 0, sizeof(*d));
 }

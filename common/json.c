@@ -12,6 +12,13 @@
 #include "common/strmap.h"
 
 #define PREFIX 16 /* keeps the user pointer 16-byte aligned */
+/*
+ * The budget counts what a block really takes: n, the prefix, and malloc's own
+ * header and rounding (16 bytes on glibc).  Counting n alone let a hostile
+ * 100 MB header reach 2.4 GB resident under a 1.5 GiB cap (a 64-byte cJSON
+ * node takes 96 bytes of heap).
+ */
+#define COST(n) ((n) + PREFIX + 16)
 
 static size_t budget_used, budget_cap;
 static bool budget_on, budget_hit; /* the cap applies only while parsing */
@@ -21,7 +28,8 @@ static void *hook_malloc(size_t n)
 {
 	unsigned char *p;
 
-	if (budget_on && (n > budget_cap || budget_used > budget_cap - n)) {
+	if (budget_on &&
+	    (n > budget_cap || COST(n) > budget_cap || budget_used > budget_cap - COST(n))) {
 		budget_hit = true;
 		return NULL;
 	}
@@ -31,7 +39,7 @@ static void *hook_malloc(size_t n)
 		return NULL;
 	}
 	memcpy(p, &n, sizeof(n));
-	budget_used += n;
+	budget_used += COST(n);
 	return p + PREFIX;
 }
 
@@ -45,7 +53,7 @@ static void hook_free(void *q)
 	p -= PREFIX;
 	memcpy(&n, p, sizeof(n));
 	/* trees from an earlier parse may be freed after the budget was reset */
-	budget_used = budget_used >= n ? budget_used - n : 0;
+	budget_used = budget_used >= COST(n) ? budget_used - COST(n) : 0;
 	vf_free(p);
 }
 

@@ -310,16 +310,17 @@ static bool has_suffix(const char *s, const char *suf)
 enum vf_status vf_safetensors_read_dir(struct vf_model *m, const char *dir, bool *found,
 				       struct vf_err *err)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
+	/* vf_dir: the folder may be inside a mounted archive (common/file.h) */
+	struct vf_dir dh, *d = &dh;
+	const char *de;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	enum vf_status st = VF_OK;
 
-	if (!d)
+	if (vf_dir_open(d, dir) != 0)
 		return vf_fail(err, VF_EIO, dir, "cannot open directory: %s", strerror(errno));
-	while ((de = readdir(d)) != NULL) {
-		if (!has_suffix(de->d_name, ".safetensors") || de->d_name[0] == '.')
+	while ((de = vf_dir_next(d)) != NULL) {
+		if (!has_suffix(de, ".safetensors") || de[0] == '.')
 			continue;
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 16;
@@ -331,7 +332,7 @@ enum vf_status vf_safetensors_read_dir(struct vf_model *m, const char *dir, bool
 			names = a;
 			cap = nc;
 		}
-		if (!(names[n] = vf_strdup(de->d_name))) {
+		if (!(names[n] = vf_strdup(de))) {
 			st = vf_fail(err, VF_ENOMEM, dir, "out of memory");
 			goto out;
 		}
@@ -344,6 +345,6 @@ out:
 	for (size_t i = 0; i < n; i++)
 		vf_free(names[i]);
 	vf_free(names);
-	closedir(d);
+	vf_dir_close(d);
 	return st;
 }

@@ -21,6 +21,13 @@
 #include "formats/torch_pickle.h"
 
 #define PKL_MAX_BYTES (256u << 20) /* data.pkl of a 100k-tensor model is ~20 MB */
+/*
+ * The pickle machine's budget is 64x data.pkl, but never more than the legacy
+ * reader's fixed 512 MiB: data.pkl is compressed in the zip, so a 10 KB file
+ * can hold a 10 MB pickle of one-byte opcodes (it took 860 MB before this
+ * cap), and a 256 MB one would have been allowed 16 GiB.
+ */
+#define PKL_BUDGET_MAX (512u << 20)
 #define MAX_ENTRIES 1000000u
 #define BLOCK 4096 /* small reads: libarchive visits each local header */
 
@@ -40,8 +47,10 @@ static la_ssize_t zread(struct archive *a, void *cd, const void **out)
 	*out = z->buf;
 	if (!want)
 		return 0;
+	/* f.base: the checkpoint may be a member stored in a tar or zip (a view
+	 * of that archive file, common/file.h) */
 	do
-		r = pread(z->f.fd, z->buf, want, (off_t)z->pos);
+		r = pread(z->f.fd, z->buf, want, (off_t)(z->f.base + z->pos));
 	while (r < 0 && errno == EINTR);
 	if (r < 0) {
 		archive_set_error(a, errno, "read error");
@@ -247,6 +256,12 @@ enum vf_status vf_torch_zip_read_file(struct vf_model *m, const char *path, cons
 	zs.z->f.fd = -1;
 	if ((st = vf_file_open(&zs.z->f, path, err)))
 		goto out;
+	if (zs.z->f.read) { /* a member of a compressed archive: no fd to seek in */
+		st = vf_fail(err, VF_EFORMAT, path,
+			     "a PyTorch zip inside a compressed archive needs random access: "
+			     "unpack the archive, or pack it as .tar or a stored .zip (zip -0)");
+		goto out;
+	}
 	if (!(zs.a = archive_read_new())) {
 		st = vf_fail(err, VF_ENOMEM, path, "out of memory");
 		goto out;
@@ -262,7 +277,9 @@ enum vf_status vf_torch_zip_read_file(struct vf_model *m, const char *path, cons
 	}
 	if ((st = scan(&zs, path, err)))
 		goto out;
-	if (!(pm = tp_new(path, zs.pkl_len * 64 + (1u << 20)))) {
+	if (!(pm = tp_new(path, zs.pkl_len < (PKL_BUDGET_MAX - (1u << 20)) / 64
+				    ? zs.pkl_len * 64 + (1u << 20)
+				    : PKL_BUDGET_MAX))) {
 		st = vf_fail(err, VF_ENOMEM, path, "out of memory");
 		goto out;
 	}

@@ -222,12 +222,15 @@ struct vf_model {
  * Opens PATH: a checkpoint file (.safetensors, PyTorch .bin/.pt/.pth zip or
  * legacy, .gguf), an index (model.safetensors.index.json,
  * pytorch_model.bin.index.json), a config.json, or a directory holding any of
- * them (safetensors preferred, as transformers does).
+ * them (safetensors preferred, as transformers does); also a Hugging Face id
+ * (ORG/NAME) found in the local HF cache, and an archive of a model directory
+ * (.tar, .tar.gz, .tgz, .zip, .nemo), read in place (formats/source.c).
  */
 enum vf_status vf_model_open(const char *path, struct vf_model **out, struct vf_err *err);
 
 struct vf_open_opts {
-	const char *key; /* PyTorch training checkpoints: keep only this sub-dict */
+	const char *key;      /* PyTorch training checkpoints: keep only this sub-dict */
+	const char *revision; /* a Hugging Face id's branch, tag or commit (main when NULL) */
 };
 enum vf_status vf_model_open_opts(const char *path, const struct vf_open_opts *opts,
 				  struct vf_model **out, struct vf_err *err);

@@ -67,7 +67,8 @@ enum vf_status vf_read_shards(struct vf_model *m, const char *dir, char **names,
 			continue;
 		if (!(p = vf_path_join(dir, names[i])))
 			return vf_fail(err, VF_ENOMEM, dir, "out of memory");
-		if (named_by && stat(p, &sb) != 0)
+		/* vf_path_stat: a shard may be a member of a mounted archive */
+		if (named_by && vf_path_stat(p, &sb) != 0)
 			st = vf_fail(err, VF_EFORMAT, p, "shard named by %s is missing: %s",
 				     named_by, strerror(errno));
 		else

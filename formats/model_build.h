@@ -73,4 +73,44 @@ enum vf_status vf_torch_legacy_read_file(struct vf_model *m, const char *path, c
 enum vf_status vf_torch_read_index(struct vf_model *m, const char *index_path, const char *key,
 				   struct vf_err *err);
 
+/* ---- source.c: where a PATH's files come from ---- */
+
+#define VF_ARCHIVE_MAX_MEMBERS 65536u /* members (and implied folders) of an archive */
+/* Of a member of a compressed archive, at most this much is read: the
+ * largest header a reader accepts (a safetensors header and its length). */
+#define VF_ARCHIVE_PREFIX_MAX (VF_SAFETENSORS_MAX_HEADER + 8)
+#define VF_ARCHIVE_GGUF_PREFIX (64ull << 20) /* GGUF metadata and tensor infos */
+#define VF_ARCHIVE_SNIFF 4096ull	     /* other files: enough to recognise them */
+#define VF_ARCHIVE_KEEP_MAX (1ull << 30)     /* kept for all compressed members */
+
+struct vf_archive;
+
+/* What vf_model_open_opts() opens: path (a local path, a snapshot folder of
+ * the HF cache, or a folder or file inside a mounted archive). */
+struct vf_source {
+	const char *path;
+	char *owned;		/* path, when it was made here */
+	struct vf_archive *arc; /* mounted until vf_source_close() */
+};
+
+/*
+ * Resolves PATH (source.c explains the rules): a local path is used as it
+ * is; an archive (.tar, .tar.gz, .tgz, .zip, .nemo) is listed and mounted
+ * (common/file.h) and src->path names the folder in it that holds the model;
+ * ORG/NAME with no such local path is looked up in the Hugging Face cache at
+ * o->revision (main when NULL).  vf_source_close() unmounts and frees (also
+ * after a failure).
+ */
+enum vf_status vf_source_open(struct vf_source *src, const char *path, const struct vf_open_opts *o,
+			      struct vf_err *err);
+void vf_source_close(struct vf_source *src);
+
+/* The HF hub cache folder (HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub). */
+enum vf_status vf_hf_cache_dir(char **out, struct vf_err *err);
+/* ORG/NAME as huggingface_hub validates repo ids. */
+bool vf_hf_is_repo_id(const char *s);
+/* The snapshot folder of id at revision (NULL: main), checked for broken links. */
+enum vf_status vf_hf_resolve(const char *id, const char *revision, char **snapshot,
+			     struct vf_err *err);
+
 #endif

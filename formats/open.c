@@ -8,8 +8,13 @@
  * from: safetensors index, *.safetensors, pytorch_model.bin.index.json,
  * PyTorch files, GGUF files.  A config.json beside the checkpoint fills the
  * architecture description.
+ *
+ * Before any of this, formats/source.c says where PATH's files are: the
+ * path itself, a Hugging Face cache snapshot, or a folder inside an archive
+ * mounted for the length of the open.  That is why files are stat'ed and
+ * folders listed through common/file.h (vf_path_stat, vf_dir_*), which see
+ * mounted archives, and not with stat(2) and opendir(3).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +38,7 @@ static bool is_file(const char *p)
 {
 	struct stat sb;
 
-	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+	return vf_path_stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
 static char *dir_of(const char *path)
@@ -136,24 +141,24 @@ static enum vf_status read_kind(struct vf_model *m, const char *path, enum kind 
 static char *first_with_suffix(const char *dir, const char *const *sufs, struct vf_err *err,
 			       size_t *count)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
+	struct vf_dir dh, *d = &dh;
+	const char *name;
 	char *best = NULL;
 
 	*count = 0;
-	if (!d) {
+	if (vf_dir_open(d, dir) != 0) {
 		vf_fail(err, VF_EIO, dir, "cannot open directory: %s", strerror(errno));
 		return NULL;
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
+	while ((name = vf_dir_next(d)) != NULL) {
+		if (name[0] == '.')
 			continue;
 		for (const char *const *s = sufs; *s; s++) {
-			if (!ends_with(de->d_name, *s))
+			if (!ends_with(name, *s))
 				continue;
 			(*count)++;
-			if (!best || strcmp(de->d_name, best) < 0) {
-				char *n = vf_strdup(de->d_name);
+			if (!best || strcmp(name, best) < 0) {
+				char *n = vf_strdup(name);
 				if (!n) {
 					vf_fail(err, VF_ENOMEM, dir, "out of memory");
 					break;
@@ -164,7 +169,7 @@ static char *first_with_suffix(const char *dir, const char *const *sufs, struct 
 			break;
 		}
 	}
-	closedir(d);
+	vf_dir_close(d);
 	return best;
 }
 
@@ -258,18 +263,31 @@ enum vf_status vf_model_open_opts(const char *path, const struct vf_open_opts *o
 				  struct vf_model **out, struct vf_err *err)
 {
 	static const struct vf_open_opts none = {0};
+	struct vf_source src;
 	struct stat sb;
-	struct vf_model *m;
+	struct vf_model *m = NULL;
+	const char *p;
 	enum vf_status st;
 
 	*out = NULL;
 	if (!opts)
 		opts = &none;
-	if (stat(path, &sb) != 0)
-		return vf_fail(err, VF_EIO, path, "cannot open: %s", strerror(errno));
-	if (!(m = vf_model_new(path)))
-		return vf_fail(err, VF_ENOMEM, path, "out of memory");
-	st = S_ISDIR(sb.st_mode) ? open_dir(m, path, opts, err) : open_file(m, path, opts, err);
+	/* an HF id or an archive becomes a folder (src.path) to open; m->path
+	 * stays what the user named */
+	if ((st = vf_source_open(&src, path, opts, err)))
+		goto out;
+	p = src.path;
+	if (vf_path_stat(p, &sb) != 0) {
+		st = vf_fail(err, VF_EIO, p, "cannot open: %s", strerror(errno));
+		goto out;
+	}
+	if (!(m = vf_model_new(path))) {
+		st = vf_fail(err, VF_ENOMEM, path, "out of memory");
+		goto out;
+	}
+	st = S_ISDIR(sb.st_mode) ? open_dir(m, p, opts, err) : open_file(m, p, opts, err);
+out:
+	vf_source_close(&src);
 	if (st) {
 		vf_model_free(m);
 		return st;

@@ -106,6 +106,7 @@ struct tp_machine {
 	size_t nmarks, marks_cap;
 	struct val **memo;
 	size_t memo_cap;
+	size_t memo_len; /* distinct entries written: where MEMOIZE puts the next */
 	struct tp_storage *storages;
 	size_t nstorages, storages_cap;
 	struct vf_strmap storage_keys;
@@ -191,6 +192,14 @@ size_t tp_storage_count(const struct tp_machine *pm)
 struct tp_storage *tp_storage_at(struct tp_machine *pm, size_t i)
 {
 	return &pm->storages[i];
+}
+
+struct tp_storage *tp_storage_find(struct tp_machine *pm, const char *key)
+{
+	uint32_t i;
+
+	return vf_strmap_get(&pm->storage_keys, key, &i) && i < pm->nstorages ? &pm->storages[i]
+									      : NULL;
 }
 
 /* ---- values ---- */
@@ -531,8 +540,11 @@ static struct val *call(struct tp_machine *pm, struct val *fn, struct val *args,
 	case G_REBUILD_META:
 		return meta_tensor(pm, a, n, err);
 	case G_REBUILD_FROM_TYPE:
-		/* (func, new_type, args, state): the tensor is func(*args) */
-		if (n >= 3)
+		/* (func, new_type, args, state): the tensor is func(*args).  torch
+		 * never nests it, and args may contain itself (a list appended to
+		 * itself through the memo), so a nested one would recurse without
+		 * end: refuse it, which bounds the recursion at one level. */
+		if (n >= 3 && !(a[0]->kind == V_GLOBAL && a[0]->u.glob.g == G_REBUILD_FROM_TYPE))
 			return call(pm, a[0], a[2], err);
 		break;
 	case G_SIZE:
@@ -674,6 +686,8 @@ static enum vf_status memo_put(struct tp_machine *pm, uint64_t idx, struct vf_st
 		return bad(pm, err, "has a memo index past any possible one");
 	if (!grow(pm, (void **)&pm->memo, &pm->memo_cap, (size_t)idx + 1, sizeof(*pm->memo), err))
 		return err->status;
+	if (!pm->memo[idx])
+		pm->memo_len++;
 	pm->memo[idx] = v;
 	return VF_OK;
 }
@@ -907,8 +921,10 @@ static enum vf_status step(struct tp_machine *pm, struct vf_stream *s, uint8_t o
 		if (vf_stream_u32(s, &b4, err))
 			return err->status;
 		return memo_put(pm, b4, s, err);
-	case 0x94: /* MEMOIZE */
-		return memo_put(pm, pm->memo_cap, s, err);
+	case 0x94: /* MEMOIZE: memo[len(memo)] = top, as pickle.py does.  Not the
+		    * capacity, which grows by doubling and would skip indices (so
+		    * every protocol 4 pickle failed). */
+		return memo_put(pm, pm->memo_len, s, err);
 	case '0':
 		return pop(pm, err) ? VF_OK : err->status;
 	case '1':
@@ -938,6 +954,7 @@ enum vf_status tp_load(struct tp_machine *pm, struct vf_stream *s, void **result
 	pm->sp = pm->nmarks = 0;
 	pm->memo = NULL; /* each pickle has its own memo */
 	pm->memo_cap = 0;
+	pm->memo_len = 0;
 	while (!stop) {
 		pm->op_at = s->pos;
 		if (vf_stream_u8(s, &op, err) || step(pm, s, op, &stop, err))

@@ -44,6 +44,8 @@ enum vf_status tp_load(struct tp_machine *pm, struct vf_stream *s, void **result
 /* Storages seen so far, in first-seen order. */
 size_t tp_storage_count(const struct tp_machine *pm);
 struct tp_storage *tp_storage_at(struct tp_machine *pm, size_t i);
+/* The storage with this key, or NULL (a hash lookup). */
+struct tp_storage *tp_storage_find(struct tp_machine *pm, const char *key);
 
 /* For the legacy format's header pickles. */
 bool tp_is_int(const void *v, int64_t *out);

@@ -1,0 +1,3 @@
+args: inspect --revision
+exit: 2
+stderr: vramfit: --revision needs a value (see 'vramfit inspect --help')
