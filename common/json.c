@@ -142,7 +142,14 @@ static const char *find_duplicate_key(const cJSON *j, struct vf_err *oom)
 
 	if (!cJSON_IsObject(j) && !cJSON_IsArray(j))
 		return NULL;
-	if (cJSON_IsObject(j)) {
+	if (cJSON_IsObject(j) && cJSON_GetArraySize(j) <= 8) {
+		/* small objects (a tensor's dtype/shape/data_offsets): pairwise
+		 * comparison beats building a hash map for each of 100k objects */
+		for (c = j->child; c; c = c->next)
+			for (const cJSON *d = c->next; d; d = d->next)
+				if (strcmp(c->string, d->string) == 0)
+					return c->string;
+	} else if (cJSON_IsObject(j)) {
 		struct vf_strmap seen = {0};
 		const char *dup = NULL;
 		for (c = j->child; c && !dup; c = c->next) {

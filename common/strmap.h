@@ -14,7 +14,8 @@
 struct vf_strmap {
 	const char **keys;
 	uint32_t *vals;
-	size_t cap; /* a power of two, or 0 before the first insert */
+	uint64_t *hashes; /* 0: empty slot */
+	size_t cap;	  /* a power of two, or 0 before the first insert */
 	size_t len;
 };
 

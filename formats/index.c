@@ -87,7 +87,8 @@ enum vf_status vf_index_read(struct vf_model *m, const char *index_path, vf_shar
 	size_t len, nshards = 0;
 	cJSON *root = NULL;
 	const cJSON *wm, *md, *c;
-	struct vf_strmap map = {0};
+	struct vf_strmap map = {0}, files = {0};
+	size_t nfiles = 0;
 	uint64_t total = 0, want;
 	uint32_t first_file = m->nfiles;
 	enum vf_status st;
@@ -119,14 +120,21 @@ enum vf_status vf_index_read(struct vf_model *m, const char *index_path, vf_shar
 			st = vf_fail(err, VF_ENOMEM, index_path, "out of memory");
 			goto out;
 		}
-		items[nshards] = c;
-		shards[nshards++] = c->valuestring;
+		items[nshards++] = c;
+		/* each shard once: ~90k entries name ~160 files, and sorting the
+		 * repeats would cost more than reading every header */
+		if (vf_strmap_put(&files, c->valuestring, 0, NULL) < 0) {
+			st = vf_fail(err, VF_ENOMEM, index_path, "out of memory");
+			goto out;
+		}
+		if (files.len > nfiles)
+			shards[nfiles++] = c->valuestring;
 	}
 	if (!(dir = dir_of(index_path))) {
 		st = vf_fail(err, VF_ENOMEM, index_path, "out of memory");
 		goto out;
 	}
-	if ((st = vf_read_shards(m, dir, shards, nshards, base_of(index_path), read, ctx, err)))
+	if ((st = vf_read_shards(m, dir, shards, nfiles, base_of(index_path), read, ctx, err)))
 		goto out;
 	/* Every tensor of every shard must be the index's, in the shard it names. */
 	for (size_t i = 0; i < m->ntensors; i++) {
@@ -165,6 +173,7 @@ enum vf_status vf_index_read(struct vf_model *m, const char *index_path, vf_shar
 		    base_of(index_path), (unsigned long long)want, (unsigned long long)total);
 out:
 	vf_strmap_free(&map);
+	vf_strmap_free(&files);
 	vf_free(shards);
 	vf_free(items);
 	vf_free(dir);

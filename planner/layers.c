@@ -173,6 +173,11 @@ static enum vf_status find_containers(const struct vf_model *m, struct grouping 
 		k = first_numeric(s, &p);
 		if (k < 0)
 			continue;
+		/* consecutive tensors share their stack: skip the copy and the map */
+		if (g->ncs && g->cnames[g->ncs - 1] &&
+		    strlen(g->cnames[g->ncs - 1]) == prefix_len(&p, (size_t)k) &&
+		    strncmp(g->cnames[g->ncs - 1], s, prefix_len(&p, (size_t)k)) == 0)
+			continue;
 		if (!(cn = vf_strndup(s, prefix_len(&p, (size_t)k))))
 			return vf_fail(err, VF_ENOMEM, "", "out of memory");
 		r = vf_strmap_put(&g->cmap, cn, (uint32_t)g->ncs, NULL);
