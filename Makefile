@@ -5,6 +5,9 @@
 #   make test       install, build, run every test, then again under ASan+UBSan
 #   make deps       install the missing Debian packages (no-op when present)
 #   make format     clang-format every source file
+#   make fuzz       libFuzzer on every parser (FUZZ_SECONDS=N each); fuzz-regress
+#                   replays past crashers; valgrind runs the tests under valgrind
+#   make bench      timings against what users run instead (not a test)
 
 CC       ?= cc
 BUILD    ?= build
@@ -30,7 +33,8 @@ FIXTURES  = build/fixtures
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 DEB_PKGS = gcc make pkg-config libcjson-dev libarchive-dev libcmocka-dev \
-           python3 python3-venv python3-numpy python3-torch zip
+           python3 python3-venv python3-numpy python3-torch zip \
+           clang libclang-rt-14-dev valgrind
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # gpu/gpu.mk decides whether the CUDA toolkit is there (static cudart) or not.
@@ -121,7 +125,10 @@ asan:
 test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory asan
-	@echo "make test: all tiers passed (plain and ASan+UBSan)"
+	@$(MAKE) --no-print-directory fuzz-regress
+	@$(MAKE) --no-print-directory -j2 fuzz FUZZ_SECONDS=10
+	@$(MAKE) --no-print-directory valgrind
+	@echo "make test: all tiers passed (plain, ASan+UBSan, fuzz, valgrind)"
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(wildcard */*.h tests/unit/*.h)
