@@ -277,4 +277,38 @@ static inline void fuzz_twice(enum vf_status (*run)(const uint8_t *d, size_t n, 
 		fuzz_fail("an injected allocation failure was not reported as VF_ENOMEM");
 }
 
+/*
+ * The whole harness for a reader reached through vf_model_open() on a file:
+ * the input is written under `name` (whose suffix and first bytes pick the
+ * reader) and opened twice, as fuzz_twice() does.
+ */
+#define FUZZ_FILE_HARNESS(name)                                                                    \
+	static char path[512];                                                                     \
+                                                                                                   \
+	int LLVMFuzzerInitialize(int *argc, char ***argv)                                          \
+	{                                                                                          \
+		(void)argc;                                                                        \
+		(void)argv;                                                                        \
+		vf_json_init();                                                                    \
+		fuzz_path(path, sizeof(path), name);                                               \
+		return 0;                                                                          \
+	}                                                                                          \
+                                                                                                   \
+	static enum vf_status run(const uint8_t *data, size_t size, struct vf_err *err)            \
+	{                                                                                          \
+		(void)data;                                                                        \
+		(void)size;                                                                        \
+		return fuzz_open_path(path, err);                                                  \
+	}                                                                                          \
+                                                                                                   \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)                               \
+	{                                                                                          \
+		if (size > FUZZ_MAX_LEN)                                                           \
+			return 0;                                                                  \
+		fuzz_write(path, data, size);                                                      \
+		fuzz_twice(run, data, size);                                                       \
+		unlink(path);                                                                      \
+		return 0;                                                                          \
+	}
+
 #endif
