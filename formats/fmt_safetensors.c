@@ -195,30 +195,24 @@ static enum vf_status parse_header(struct vf_model *m, const cJSON *root, uint32
 	ents = vf_calloc(n, sizeof(*ents));
 	if (!ents)
 		return vf_fail(err, VF_ENOMEM, path, "out of memory");
-	/* First pass validates every entry and the tiling, so a bad file adds nothing. */
+	/* One pass: each entry is parsed once and added; the tiling is checked
+	 * after.  A bad file leaves tensors behind only in a model that the
+	 * caller frees on the error. */
 	for (c = root->child; c && !st; c = c->next) {
 		struct vf_tensor t = {0};
 		if (strcmp(c->string, "__metadata__") == 0) {
 			st = read_metadata(m, c, file == 0, path, err);
 			continue;
 		}
-		st = parse_info(c, &t, dims, &ents[k].begin, &ents[k].end, path, err);
-		ents[k++].item = c;
+		if ((st = parse_info(c, &t, dims, &ents[k].begin, &ents[k].end, path, err)))
+			break;
+		ents[k].item = c;
+		t.file = file;
+		t.offset = data_start + ents[k++].begin;
+		st = vf_model_add_tensor(m, &t, path, err);
 	}
 	if (!st)
 		st = check_tiling(ents, k, data_len, path, err);
-	for (c = root->child; c && !st; c = c->next) {
-		struct vf_tensor t = {0};
-		uint64_t b, e;
-		if (strcmp(c->string, "__metadata__") == 0)
-			continue;
-		st = parse_info(c, &t, dims, &b, &e, path, err);
-		if (st)
-			break;
-		t.file = file;
-		t.offset = data_start + b;
-		st = vf_model_add_tensor(m, &t, path, err);
-	}
 	vf_free(ents);
 	return st;
 }

@@ -88,7 +88,7 @@ enum vf_status vf_index_read(struct vf_model *m, const char *index_path, vf_shar
 	cJSON *root = NULL;
 	const cJSON *wm, *md, *c;
 	struct vf_strmap map = {0}, files = {0};
-	size_t nfiles = 0;
+	size_t nfiles = 0, found = 0;
 	uint64_t total = 0, want;
 	uint32_t first_file = m->nfiles;
 	enum vf_status st;
@@ -156,8 +156,11 @@ enum vf_status vf_index_read(struct vf_model *m, const char *index_path, vf_shar
 			goto out;
 		}
 		total += t->count_bytes;
+		found++;
 	}
-	for (c = wm->child; c; c = c->next) {
+	/* Every shard tensor is in the map and names are unique, so equal counts
+	 * mean every entry was found; only a shortfall needs the search. */
+	for (c = wm->child; c && found != map.len; c = c->next) {
 		if (vf_model_find(m, c->string) < 0) {
 			st = vf_fail(err, VF_EFORMAT, index_path,
 				     "tensor \"%s\" is not in its shard \"%s\"", c->string,
