@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "common/arena.h"
 #include "common/mem.h"
 #include "common/strmap.h"
 
@@ -24,21 +25,42 @@ static size_t budget_used, budget_cap;
 static bool budget_on, budget_hit; /* the cap applies only while parsing */
 static bool alloc_failed;	   /* a real out-of-memory, not the cap */
 
+/*
+ * Parsed trees live in an arena of their own: 100k tensors make ~1.3 M cJSON
+ * nodes, and allocating and freeing them one by one cost a quarter of
+ * reading DeepSeek-V3's headers.  A block from an arena carries ARENA_TAG in
+ * its size prefix, so the free hook (called by cJSON on its own error paths)
+ * leaves it alone; vf_json_free() drops the whole arena.  Trees that cli/
+ * builds for output are not parsed and still use the heap.
+ */
+#define ARENA_TAG (UINT64_C(1) << 63)
+
+struct tree {
+	const cJSON *root;
+	struct vf_arena arena;
+	struct tree *next;
+};
+
+static struct vf_arena *cur_arena; /* set while a parse runs */
+static struct tree *trees;	   /* parsed trees still alive */
+
 static void *hook_malloc(size_t n)
 {
 	unsigned char *p;
+	uint64_t tagged;
 
 	if (budget_on &&
 	    (n > budget_cap || COST(n) > budget_cap || budget_used > budget_cap - COST(n))) {
 		budget_hit = true;
 		return NULL;
 	}
-	p = vf_malloc(n + PREFIX);
+	p = cur_arena ? vf_arena_alloc(cur_arena, n + PREFIX) : vf_malloc(n + PREFIX);
 	if (!p) {
 		alloc_failed = true;
 		return NULL;
 	}
-	memcpy(p, &n, sizeof(n));
+	tagged = (uint64_t)n | (cur_arena ? ARENA_TAG : 0);
+	memcpy(p, &tagged, sizeof(tagged));
 	budget_used += COST(n);
 	return p + PREFIX;
 }
@@ -46,12 +68,16 @@ static void *hook_malloc(size_t n)
 static void hook_free(void *q)
 {
 	unsigned char *p = q;
+	uint64_t tagged;
 	size_t n;
 
 	if (!p)
 		return;
 	p -= PREFIX;
-	memcpy(&n, p, sizeof(n));
+	memcpy(&tagged, p, sizeof(tagged));
+	if (tagged & ARENA_TAG)
+		return; /* freed with its arena */
+	n = (size_t)tagged;
 	/* trees from an earlier parse may be freed after the budget was reset */
 	budget_used = budget_used >= COST(n) ? budget_used - COST(n) : 0;
 	vf_free(p);
@@ -180,6 +206,7 @@ cJSON *vf_json_parse(const char *text, size_t len, size_t mem_cap, const char *p
 	cJSON *j;
 	struct vf_err oom = {0};
 	const char *dup, *why;
+	struct tree *t;
 	size_t at;
 
 	if (!vf_utf8_valid((const unsigned char *)text, len)) {
@@ -191,12 +218,18 @@ cJSON *vf_json_parse(const char *text, size_t len, size_t mem_cap, const char *p
 		return NULL;
 	}
 	hooks_install();
+	if (!(t = vf_calloc(1, sizeof(*t)))) {
+		vf_fail(err, VF_ENOMEM, path, "out of memory");
+		return NULL;
+	}
 	budget_used = 0;
 	budget_cap = mem_cap;
 	budget_hit = false;
 	alloc_failed = false;
 	budget_on = true;
+	cur_arena = &t->arena;
 	j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	cur_arena = NULL;
 	budget_on = false;
 	if (!j) {
 		if (alloc_failed)
@@ -209,15 +242,14 @@ cJSON *vf_json_parse(const char *text, size_t len, size_t mem_cap, const char *p
 				(size_t)(end - text));
 		else
 			vf_fail(err, VF_EFORMAT, path, "%s is not valid JSON", what);
-		return NULL;
+		goto fail;
 	}
 	for (; end < text + len; end++) {
 		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r') {
 			vf_fail(err, VF_EFORMAT, path,
 				"%s has data after the JSON value (at byte %zu)", what,
 				(size_t)(end - text));
-			cJSON_Delete(j);
-			return NULL;
+			goto fail;
 		}
 	}
 	dup = find_duplicate_key(j, &oom);
@@ -226,15 +258,30 @@ cJSON *vf_json_parse(const char *text, size_t len, size_t mem_cap, const char *p
 			vf_fail(err, VF_EFORMAT, path, "%s repeats the key \"%s\"", what, dup);
 		else
 			vf_fail(err, VF_ENOMEM, path, "out of memory");
-		cJSON_Delete(j);
-		return NULL;
+		goto fail;
 	}
+	t->root = j;
+	t->next = trees;
+	trees = t;
 	return j;
+fail:
+	vf_arena_free(&t->arena);
+	vf_free(t);
+	return NULL;
 }
 
 void vf_json_free(cJSON *j)
 {
-	cJSON_Delete(j);
+	for (struct tree **pp = &trees; *pp; pp = &(*pp)->next) {
+		struct tree *t = *pp;
+		if (t->root == j) {
+			*pp = t->next;
+			vf_arena_free(&t->arena);
+			vf_free(t);
+			return;
+		}
+	}
+	cJSON_Delete(j); /* not a parsed tree (or NULL) */
 }
 
 void vf_json_init(void)
