@@ -109,12 +109,10 @@ static enum vf_status get_bool(const struct src *s, const char *key, int *out, s
 	return VF_OK;
 }
 
-static enum vf_status get_str(const struct src *s, const cJSON *obj, const char *key, char *out,
-			      size_t cap, struct vf_err *err)
+/* Copies string value v of key into out (cap bytes); absent or null is fine. */
+static enum vf_status copy_str(const struct src *s, const cJSON *v, const char *key, char *out,
+			       size_t cap, struct vf_err *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	(void)s;
 	if (!v || cJSON_IsNull(v))
 		return VF_OK;
 	if (!cJSON_IsString(v))
@@ -124,6 +122,12 @@ static enum vf_status get_str(const struct src *s, const cJSON *obj, const char 
 			       cap - 1);
 	strcpy(out, v->valuestring);
 	return VF_OK;
+}
+
+static enum vf_status get_str(const struct src *s, const cJSON *obj, const char *key, char *out,
+			      size_t cap, struct vf_err *err)
+{
+	return copy_str(s, cJSON_GetObjectItemCaseSensitive(obj, key), key, out, cap, err);
 }
 
 static enum vf_status layer_list(const struct src *s, struct vf_arch *a, const char *key,
@@ -265,17 +269,9 @@ static enum vf_status xdbl(const struct src *s, const char *key, double *out, st
 static enum vf_status xstr(const struct src *s, const char *key, char *out, size_t cap,
 			   struct vf_err *err)
 {
-	const cJSON *v = xget(s, key);
-
-	if (!v || out[0])
+	if (out[0]) /* an earlier alias already set it */
 		return VF_OK;
-	if (!cJSON_IsString(v))
-		return vf_fail(err, VF_EFORMAT, s->path, "\"%s\" is not a string", key);
-	if (strlen(v->valuestring) >= cap)
-		return vf_fail(err, VF_EFORMAT, s->path, "\"%s\" is longer than %zu bytes", key,
-			       cap - 1);
-	strcpy(out, v->valuestring);
-	return VF_OK;
+	return copy_str(s, xget(s, key), key, out, cap, err);
 }
 
 static enum vf_status xquant(const struct src *s, struct vf_archx *x, struct vf_err *err)

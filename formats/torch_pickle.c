@@ -410,6 +410,26 @@ static unsigned elem_size(enum vf_dtype dt)
 	return vf_dtype_block_elems(dt) == 1 ? vf_dtype_block_bytes(dt) : 0;
 }
 
+/* A tensor value: storage index (-1: none, a meta tensor), dtype, shape. */
+static struct val *new_tensor(struct tp_machine *pm, long storage, enum vf_dtype dt,
+			      const uint64_t *shape, uint32_t nd, uint64_t numel,
+			      struct vf_err *err)
+{
+	struct val *t = new_val(pm, V_TENSOR, err);
+
+	if (!t)
+		return NULL;
+	t->u.tensor.storage = storage;
+	t->u.tensor.dtype = dt;
+	t->u.tensor.ndim = nd;
+	t->u.tensor.numel = numel;
+	if (nd && !(t->u.tensor.shape = pool_alloc(pm, nd * sizeof(uint64_t), err)))
+		return NULL;
+	if (nd)
+		memcpy(t->u.tensor.shape, shape, nd * sizeof(uint64_t));
+	return t;
+}
+
 /* _rebuild_tensor_v2/v3(storage, offset, size, stride, ...[, dtype]) */
 static struct val *rebuild(struct tp_machine *pm, struct val **a, size_t n, bool v3,
 			   struct vf_err *err)
@@ -419,7 +439,6 @@ static struct val *rebuild(struct tp_machine *pm, struct val **a, size_t n, bool
 	int64_t off;
 	struct tp_storage *s;
 	enum vf_dtype dt;
-	struct val *t;
 
 	if (n < (v3 ? 7u : 6u) || a[0]->kind != V_STORAGE || !as_int(a[1], &off) || off < 0) {
 		bad(pm, err,
@@ -473,24 +492,13 @@ static struct val *rebuild(struct tp_machine *pm, struct val **a, size_t n, bool
 			s->key, (unsigned long long)elems);
 		return NULL;
 	}
-	if (!(t = new_val(pm, V_TENSOR, err)))
-		return NULL;
-	t->u.tensor.storage = (long)a[0]->u.storage;
-	t->u.tensor.dtype = dt;
-	t->u.tensor.ndim = nd;
-	t->u.tensor.numel = numel;
-	if (nd && !(t->u.tensor.shape = pool_alloc(pm, nd * sizeof(uint64_t), err)))
-		return NULL;
-	if (nd)
-		memcpy(t->u.tensor.shape, shape, nd * sizeof(uint64_t));
-	return t;
+	return new_tensor(pm, (long)a[0]->u.storage, dt, shape, nd, numel, err);
 }
 
 static struct val *meta_tensor(struct tp_machine *pm, struct val **a, size_t n, struct vf_err *err)
 {
 	uint64_t shape[MAX_DIMS], numel = 1;
 	uint32_t nd;
-	struct val *t;
 
 	if (n < 2 || a[0]->kind != V_GLOBAL || a[0]->u.glob.g != G_DTYPE ||
 	    !int_tuple(a[1], shape, &nd)) {
@@ -502,17 +510,7 @@ static struct val *meta_tensor(struct tp_machine *pm, struct val **a, size_t n, 
 			bad(pm, err, "has a tensor whose element count overflows 64 bits");
 			return NULL;
 		}
-	if (!(t = new_val(pm, V_TENSOR, err)))
-		return NULL;
-	t->u.tensor.storage = -1;
-	t->u.tensor.dtype = a[0]->u.glob.dtype;
-	t->u.tensor.ndim = nd;
-	t->u.tensor.numel = numel;
-	if (nd && !(t->u.tensor.shape = pool_alloc(pm, nd * sizeof(uint64_t), err)))
-		return NULL;
-	if (nd)
-		memcpy(t->u.tensor.shape, shape, nd * sizeof(uint64_t));
-	return t;
+	return new_tensor(pm, -1, a[0]->u.glob.dtype, shape, nd, numel, err);
 }
 
 static struct val *call(struct tp_machine *pm, struct val *fn, struct val *args, struct vf_err *err)
