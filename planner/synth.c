@@ -395,6 +395,24 @@ static uint64_t linear_state(const struct vf_arch *a, const struct vf_archx *x)
 	return 0;
 }
 
+/*
+ * The head of a decoder: a sequence-classification "score" over the labels,
+ * or an lm_head over the vocabulary that ties to the embedding `emb` when the
+ * config says so (tie_default when it is silent), or nothing for a base model.
+ */
+static void emit_head(struct em *e, enum head hd, uint64_t in, uint64_t V, int tie_default,
+		      long emb)
+{
+	if (hd == H_SEQCLS) {
+		P2(e, VF_ROLE_HEAD, (uint64_t)labels(e), in, "score.weight");
+	} else if (hd != H_BASE) {
+		long head = P2(e, VF_ROLE_HEAD, V, in, "lm_head.weight");
+		if (flag(e->a->tie_word_embeddings, tie_default))
+			tie(e, head, emb);
+		e->s->lm = true;
+	}
+}
+
 /* ---- Llama-shaped decoders ---- */
 
 enum moe_kind { MOE_NONE, MOE_MIXTRAL, MOE_QWEN, MOE_DEEPSEEK };
@@ -692,14 +710,7 @@ static void emit_llama(struct em *e, const struct lopt *o, enum head hd)
 	}
 	s->final_norm = o->gemma ? VF_NORM_RMS_GEMMA : VF_NORM_RMS;
 	norm(e, h, false, nm(e, b, "%snorm", pre));
-	if (hd == H_SEQCLS) {
-		P2(e, VF_ROLE_HEAD, (uint64_t)labels(e), h, "score.weight");
-	} else if (hd != H_BASE) {
-		long head = P2(e, VF_ROLE_HEAD, V, h, "lm_head.weight");
-		if (flag(a->tie_word_embeddings, o->tie))
-			tie(e, head, embed);
-		s->lm = true;
-	}
+	emit_head(e, hd, h, V, o->tie, embed);
 }
 
 /* ---- GPT-2 (modeling_gpt2.py) ---- */
@@ -747,14 +758,7 @@ static void emit_gpt2(struct em *e, enum head hd)
 	}
 	e->s->final_norm = VF_NORM_LAYER;
 	norm(e, h, true, nm(e, b, "%sln_f", pre));
-	if (hd == H_SEQCLS) {
-		P2(e, VF_ROLE_HEAD, (uint64_t)labels(e), h, "score.weight");
-	} else if (hd != H_BASE) {
-		long head = P2(e, VF_ROLE_HEAD, V, h, "lm_head.weight");
-		if (flag(a->tie_word_embeddings, 1))
-			tie(e, head, wte);
-		e->s->lm = true;
-	}
+	emit_head(e, hd, h, V, 1, wte);
 }
 
 /* ---- BERT (modeling_bert.py) ---- */
@@ -1001,14 +1005,7 @@ static void emit_falcon(struct em *e, enum head hd)
 	}
 	e->s->final_norm = VF_NORM_LAYER;
 	norm(e, h, true, nm(e, b, "%sln_f", pre));
-	if (hd == H_SEQCLS) {
-		P2(e, VF_ROLE_HEAD, (uint64_t)labels(e), h, "score.weight");
-	} else if (hd != H_BASE) {
-		long head = P2(e, VF_ROLE_HEAD, V, h, "lm_head.weight");
-		if (flag(a->tie_word_embeddings, 1))
-			tie(e, head, wemb);
-		e->s->lm = true;
-	}
+	emit_head(e, hd, h, V, 1, wemb);
 }
 
 /* ---- OPT (modeling_opt.py) ---- */
@@ -1067,14 +1064,7 @@ static void emit_opt(struct em *e, enum head hd)
 		norm(e, h, true, nm(e, b, "%sfinal_layer_norm", pre));
 	if (proj != h)
 		lin(e, VF_ROLE_LINEAR, proj, h, false, nm(e, b, "%sproject_out", pre));
-	if (hd == H_SEQCLS) {
-		P2(e, VF_ROLE_HEAD, (uint64_t)labels(e), proj, "score.weight");
-	} else if (hd != H_BASE) {
-		long head = P2(e, VF_ROLE_HEAD, V, proj, "lm_head.weight");
-		if (flag(a->tie_word_embeddings, 1))
-			tie(e, head, emb);
-		e->s->lm = true;
-	}
+	emit_head(e, hd, proj, V, 1, emb);
 }
 
 /* ---- the family table ---- */
