@@ -141,14 +141,7 @@ static int print_json(struct vf_run *r)
 	cJSON_AddItemToObject(o, "total", num(e->params_total));
 	cJSON_AddItemToObject(o, "active", num(e->params_active));
 	cJSON_AddItemToObject(o, "trainable", num(e->params_trainable));
-	o = cJSON_AddObjectToObject(doc, "memory");
-	cJSON_AddItemToObject(o, "weights", num(e->weights));
-	cJSON_AddItemToObject(o, "kv_cache", num(e->kv_cache));
-	cJSON_AddItemToObject(o, "activations", num(e->activations));
-	cJSON_AddItemToObject(o, "gradients", num(e->gradients));
-	cJSON_AddItemToObject(o, "optimizer", num(e->optimizer));
-	cJSON_AddItemToObject(o, "overhead", num(e->overhead));
-	cJSON_AddItemToObject(o, "total", num(e->total));
+	cJSON_AddItemToObject(doc, "memory", vf_memory_json(e));
 	o = cJSON_AddObjectToObject(doc, "details");
 	cJSON_AddItemToObject(o, "weights_stored", num(e->weights_stored));
 	cJSON_AddItemToObject(o, "buffers", num(e->buffers));

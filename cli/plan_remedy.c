@@ -165,36 +165,35 @@ static uint64_t largest_that_fits(struct plan *p, uint64_t *field, enum vf_verdi
 	return best;
 }
 
-static void smaller_workload(struct plan *p, enum vf_verdict now, cJSON *list)
+/* The largest sequence, else batch, that reaches `want`; true if listed. */
+static bool shrink_to(struct plan *p, enum vf_verdict want, cJSON *list)
 {
-	enum vf_verdict want = now == VF_VERDICT_NONE ? VF_VERDICT_OFFLOAD : VF_VERDICT_GPU;
 	uint64_t n;
 	char flag[64];
 
-	if (now == VF_VERDICT_NONE) /* first see if a GPU fit is possible at all */
-		want = VF_VERDICT_GPU;
-	for (int pass = 0; pass < 2; pass++) {
-		if (p->wo.w.seq > 1 && (n = largest_that_fits(p, &p->wo.w.seq, want))) {
-			snprintf(flag, sizeof(flag), "--seq %llu", (unsigned long long)n);
-			remedy(list, "shorter_sequence", flag, want,
-			       "a shorter sequence: %llu tokens instead of %llu, then %s",
-			       (unsigned long long)n, (unsigned long long)p->wo.w.seq,
-			       verdict_words(want));
-			return;
-		}
-		if (p->wo.w.batch > 1 && (n = largest_that_fits(p, &p->wo.w.batch, want))) {
-			snprintf(flag, sizeof(flag), "--batch %llu", (unsigned long long)n);
-			remedy(list, "smaller_batch", flag, want,
-			       "a smaller batch: %llu sequences instead of %llu, then %s",
-			       (unsigned long long)n, (unsigned long long)p->wo.w.batch,
-			       verdict_words(want));
-			return;
-		}
-		if (want == VF_VERDICT_GPU && now == VF_VERDICT_NONE)
-			want = VF_VERDICT_OFFLOAD;
-		else
-			return;
+	if (p->wo.w.seq > 1 && (n = largest_that_fits(p, &p->wo.w.seq, want))) {
+		snprintf(flag, sizeof(flag), "--seq %llu", (unsigned long long)n);
+		remedy(list, "shorter_sequence", flag, want,
+		       "a shorter sequence: %llu tokens instead of %llu, then %s",
+		       (unsigned long long)n, (unsigned long long)p->wo.w.seq, verdict_words(want));
+		return true;
 	}
+	if (p->wo.w.batch > 1 && (n = largest_that_fits(p, &p->wo.w.batch, want))) {
+		snprintf(flag, sizeof(flag), "--batch %llu", (unsigned long long)n);
+		remedy(list, "smaller_batch", flag, want,
+		       "a smaller batch: %llu sequences instead of %llu, then %s",
+		       (unsigned long long)n, (unsigned long long)p->wo.w.batch,
+		       verdict_words(want));
+		return true;
+	}
+	return false;
+}
+
+/* A GPU fit first; when nothing runs at all, at least one that offloads. */
+static void smaller_workload(struct plan *p, enum vf_verdict now, cJSON *list)
+{
+	if (!shrink_to(p, VF_VERDICT_GPU, list) && now == VF_VERDICT_NONE)
+		shrink_to(p, VF_VERDICT_OFFLOAD, list);
 }
 
 static void training(struct plan *p, enum vf_verdict now, cJSON *list)

@@ -117,14 +117,7 @@ cJSON *plan_json(struct plan *p, cJSON *remedies)
 		cJSON_AddStringToObject(o, "args", a.line);
 	}
 	cJSON_AddItemToObject(doc, "remedies", remedies ? remedies : cJSON_CreateArray());
-	o = cJSON_AddObjectToObject(doc, "memory");
-	cJSON_AddItemToObject(o, "weights", vf_json_num(e->weights));
-	cJSON_AddItemToObject(o, "kv_cache", vf_json_num(e->kv_cache));
-	cJSON_AddItemToObject(o, "activations", vf_json_num(e->activations));
-	cJSON_AddItemToObject(o, "gradients", vf_json_num(e->gradients));
-	cJSON_AddItemToObject(o, "optimizer", vf_json_num(e->optimizer));
-	cJSON_AddItemToObject(o, "overhead", vf_json_num(e->overhead));
-	cJSON_AddItemToObject(o, "total", vf_json_num(e->total));
+	cJSON_AddItemToObject(doc, "memory", vf_memory_json(e));
 	o = cJSON_AddObjectToObject(doc, "workload");
 	cJSON_AddStringToObject(o, "mode", p->wo.w.train ? "training" : "inference");
 	cJSON_AddItemToObject(o, "batch", vf_json_num(p->wo.w.batch));

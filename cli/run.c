@@ -405,3 +405,17 @@ void vf_run_release(struct vf_run *r)
 	vf_model_free(r->m);
 	r->m = NULL;
 }
+
+cJSON *vf_memory_json(const struct vf_estimate *e)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(o, "weights", vf_json_num(e->weights));
+	cJSON_AddItemToObject(o, "kv_cache", vf_json_num(e->kv_cache));
+	cJSON_AddItemToObject(o, "activations", vf_json_num(e->activations));
+	cJSON_AddItemToObject(o, "gradients", vf_json_num(e->gradients));
+	cJSON_AddItemToObject(o, "optimizer", vf_json_num(e->optimizer));
+	cJSON_AddItemToObject(o, "overhead", vf_json_num(e->overhead));
+	cJSON_AddItemToObject(o, "total", vf_json_num(e->total));
+	return o;
+}

@@ -7,6 +7,7 @@
 #ifndef VF_CLI_RUN_H
 #define VF_CLI_RUN_H
 
+#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <stdbool.h>
 
@@ -85,5 +86,9 @@ enum vf_status vf_run_estimate(struct vf_run *r, struct vf_err *err);
 enum vf_status vf_run_layers(struct vf_run *r, struct vf_err *err);
 void vf_run_warn(struct vf_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vf_run_release(struct vf_run *r);
+
+/* The estimate's "memory" object (the README's stable contract), shared by
+ * estimate --json and plan/check --json. */
+cJSON *vf_memory_json(const struct vf_estimate *e);
 
 #endif
