@@ -56,6 +56,11 @@ void vf_mount_pop(struct vf_mount *mt)
 	mt->next = NULL;
 }
 
+bool vf_file_mounted(void)
+{
+	return mounts != NULL;
+}
+
 static void file_init(struct vf_file *f, const char *path)
 {
 	memset(f, 0, sizeof(*f));
@@ -138,7 +143,8 @@ enum vf_status vf_file_pread(struct vf_file *f, void *buf, size_t n, uint64_t of
 				       "truncated: file ends at byte %llu",
 				       (unsigned long long)(off + done));
 		done += (size_t)r;
-		vf_bytes_read += (uint64_t)r;
+		/* atomic: shard headers are read on several threads */
+		__atomic_add_fetch(&vf_bytes_read, (uint64_t)r, __ATOMIC_RELAXED);
 	}
 	return VF_OK;
 }

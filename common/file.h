@@ -8,6 +8,7 @@
 #ifndef VF_FILE_H
 #define VF_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,6 +87,8 @@ struct vf_mount {
 };
 void vf_mount_push(struct vf_mount *mt);
 void vf_mount_pop(struct vf_mount *mt);
+/* True while an archive is mounted (its reads are not safe across threads). */
+bool vf_file_mounted(void);
 
 /* stat(2) that sees mounted archives; symlinks are followed. */
 int vf_path_stat(const char *path, struct stat *st);

@@ -7,10 +7,18 @@
 static unsigned long alloc_count;
 static unsigned long fail_at; /* 0: never fail */
 
+/* Allocations may come from shard-reading threads (formats/index.c); the
+ * count is atomic, and no thread runs while a failure is armed. */
 static bool should_fail(void)
 {
-	alloc_count++;
-	return fail_at && alloc_count >= fail_at;
+	unsigned long n = __atomic_add_fetch(&alloc_count, 1, __ATOMIC_RELAXED);
+
+	return fail_at && n >= fail_at;
+}
+
+bool vf_mem_injecting(void)
+{
+	return fail_at != 0;
 }
 
 unsigned long vf_mem_fail_at(unsigned long n)

@@ -27,6 +27,9 @@ void vf_free(void *p);
  * happened since the last call, so a test can loop over every failure point.
  */
 unsigned long vf_mem_fail_at(unsigned long n);
+/* True while a failure is armed: code that would allocate from several
+ * threads runs on one instead, so the n-th allocation is the same every run. */
+bool vf_mem_injecting(void);
 
 static inline bool vf_add_ok(uint64_t a, uint64_t b, uint64_t *out)
 {

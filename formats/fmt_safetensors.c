@@ -6,7 +6,8 @@
  * read 8 + N bytes and nothing of the data.  The checks are those of the
  * reference reader (huggingface/safetensors Metadata::validate) and a few more:
  *   - 8 <= file size, N <= 100,000,000, 8 + N <= file size, JSON starts with '{';
- *   - strict JSON (see common/json.h): UTF-8, no duplicate keys, no trailing data;
+ *   - strict JSON (common/jscan.h: read without building a tree): UTF-8, no
+ *     duplicate keys, no trailing data;
  *   - __metadata__ is null or an object of strings;
  *   - each tensor has exactly dtype, shape, data_offsets; a known dtype;
  *     non-negative integer dims; an element count that does not overflow;
@@ -15,7 +16,12 @@
  *     no gap), and the last end is exactly the end of the file.
  * Stricter than the reference: dims and offsets of 2^53 and above and more than
  * VF_MAX_DIMS dimensions are refused (no real tensor has them, and it keeps
- * every number exact in a double).
+ * every size exact in a double for --json readers).
+ *
+ * A header is read in two steps: st_parse() reads and checks it without
+ * touching the model, st_commit() adds it.  index.c runs the first step for
+ * many shards at once on worker threads (DeepSeek-V3 has 163) and the second
+ * in shard order, so results and messages are those of a serial read.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,24 +30,246 @@
 #include <sys/stat.h>
 
 #include "common/file.h"
-#include "common/json.h"
+#include "common/jscan.h"
 #include "common/mem.h"
 #include "common/strmap.h"
 #include "formats/model_build.h"
 
 #define VF_MAX_DIMS 64
-/* cJSON nodes for a real header take ~6 bytes per header byte; a hostile
- * "[0,0,0,...]" takes ~32.  The cap admits the first and stops the second. */
-#define JSON_MEM_CAP(n) ((size_t)(n)*16 + ((size_t)1 << 20))
+/* a key read by the scanner is this literal (length first: 92k tensors) */
+#define KEY_IS(s, key, lit) ((s)->klen == sizeof(lit) - 1 && memcmp(key, lit, sizeof(lit) - 1) == 0)
 
-struct entry {
-	const cJSON *item;
-	uint64_t begin, end;
+/* One tensor as the header describes it; shape is dims[dims_at..+ndim). */
+struct st_tensor {
+	const char *name; /* inside the header text (decoded in place) */
+	enum vf_dtype dtype;
+	uint32_t ndim;
+	size_t dims_at;
+	uint64_t numel, begin, end;
 };
+
+/*
+ * What one header holds, read and checked without touching the model, so
+ * that shards can be parsed on several threads (index.c) and added to the
+ * model in order afterwards.  Names and metadata point into text.
+ */
+struct st_header {
+	char *text;
+	struct st_tensor *t;
+	size_t n, cap;
+	uint64_t *dims;
+	size_t ndims, dims_cap;
+	const char **meta; /* key, value, key, value... */
+	size_t nmeta, meta_cap;
+	uint64_t data_start, data_len;
+	const char *dt_name; /* the last dtype read, and what it is */
+	enum vf_dtype dt;
+};
+
+static void header_free(struct st_header *h)
+{
+	if (!h)
+		return;
+	vf_free(h->text);
+	vf_free(h->t);
+	vf_free(h->dims);
+	vf_free(h->meta);
+	vf_free(h);
+}
+
+/* Makes room for one more element of size sz in *arr (doubling). */
+static bool room(void *arr, size_t *cap, size_t len, size_t sz)
+{
+	void **a = arr, *b;
+	size_t nc;
+
+	if (len < *cap)
+		return true;
+	nc = *cap ? *cap * 2 : 64;
+	if (nc > SIZE_MAX / sz || !(b = vf_realloc(*a, nc * sz)))
+		return false;
+	*a = b;
+	*cap = nc;
+	return true;
+}
+
+static bool oom(struct vf_err *err, const char *path)
+{
+	vf_fail(err, VF_ENOMEM, path, "out of memory");
+	return false;
+}
+
+static bool read_metadata(struct vf_jscan *s, struct st_header *h, const char *path,
+			  struct vf_err *err)
+{
+	struct vf_strmap seen = {0};
+	size_t i = 0, len;
+	char *key, *val;
+	int r;
+	bool ok = true;
+
+	if (vf_jscan_null(s))
+		return true;
+	if (vf_jscan_peek(s) != '{')
+		return vf_jscan_wrong(s, "__metadata__ is not an object");
+	vf_jscan_open(s, '{');
+	while (ok && (r = vf_jscan_key(s, &i, &key)) > 0) {
+		int put = vf_strmap_put(&seen, key, 0, NULL);
+		if (put < 0 || !room(&h->meta, &h->meta_cap, h->nmeta + 1, sizeof(*h->meta)))
+			ok = oom(err, path);
+		else if (put == 0)
+			ok = !vf_fail(err, VF_EFORMAT, path, "header repeats the key \"%s\"", key);
+		else if (vf_jscan_peek(s) != '"')
+			ok = vf_jscan_wrong(s, "__metadata__ value of \"%s\" is not a string", key);
+		else if ((ok = vf_jscan_string(s, &val, &len))) {
+			h->meta[h->nmeta++] = key;
+			h->meta[h->nmeta++] = val;
+		}
+	}
+	vf_strmap_free(&seen);
+	return ok && r == 0;
+}
+
+static bool read_shape(struct vf_jscan *s, struct st_header *h, struct st_tensor *t,
+		       const char *path, struct vf_err *err)
+{
+	size_t i = 0;
+	int r;
+
+	if (vf_jscan_peek(s) != '[')
+		return vf_jscan_wrong(s, "tensor \"%s\": shape is not an array", t->name);
+	vf_jscan_open(s, '[');
+	t->dims_at = h->ndims;
+	t->numel = 1;
+	while ((r = vf_jscan_item(s, &i)) > 0) {
+		uint64_t d;
+		if (t->ndim == VF_MAX_DIMS)
+			return !vf_fail(err, VF_EFORMAT, path,
+					"tensor \"%s\" has more than %d dimensions", t->name,
+					VF_MAX_DIMS);
+		if ((r = vf_jscan_uint(s, &d)) <= 0)
+			return r == 0 && !vf_fail(err, VF_EFORMAT, path,
+						  "tensor \"%s\": dimension %u is not an "
+						  "integer in [0, 2^53)",
+						  t->name, t->ndim);
+		if (!vf_mul_ok(t->numel, d, &t->numel))
+			return !vf_fail(err, VF_EFORMAT, path,
+					"tensor \"%s\": element count overflows 64 bits", t->name);
+		if (!room(&h->dims, &h->dims_cap, h->ndims, sizeof(*h->dims)))
+			return oom(err, path);
+		h->dims[h->ndims++] = d;
+		t->ndim++;
+	}
+	return r == 0;
+}
+
+static bool read_offsets(struct vf_jscan *s, struct st_tensor *t, const char *path,
+			 struct vf_err *err)
+{
+	uint64_t v[2];
+	size_t i = 0, n = 0;
+	int r;
+
+	if (vf_jscan_peek(s) != '[')
+		return vf_jscan_wrong(
+		    s, "tensor \"%s\": data_offsets is not two integers in [0, 2^53)", t->name);
+	vf_jscan_open(s, '[');
+	while ((r = vf_jscan_item(s, &i)) > 0) {
+		if ((r = vf_jscan_uint(s, &v[n < 2 ? n : 1])) < 0)
+			return false;
+		n += r == 1 ? 1 : 3; /* anything but an integer: too many */
+	}
+	if (r < 0)
+		return false;
+	if (n != 2)
+		return !vf_fail(err, VF_EFORMAT, path,
+				"tensor \"%s\": data_offsets is not two integers in [0, 2^53)",
+				t->name);
+	if (v[1] < v[0])
+		return !vf_fail(err, VF_EFORMAT, path,
+				"tensor \"%s\": data_offsets end before begin", t->name);
+	t->begin = v[0];
+	t->end = v[1];
+	return true;
+}
+
+/* One tensor entry: exactly dtype, shape and data_offsets, each once. */
+static bool read_tensor(struct vf_jscan *s, struct st_header *h, struct st_tensor *t,
+			const char *path, struct vf_err *err)
+{
+	enum { DTYPE = 1, SHAPE = 2, OFFSETS = 4 };
+	unsigned have = 0, bit;
+	uint64_t bits;
+	size_t i = 0, len;
+	char *key, *dt;
+	int r;
+
+	if (vf_jscan_peek(s) != '{')
+		return vf_jscan_wrong(s, "tensor \"%s\" is not a JSON object", t->name);
+	vf_jscan_open(s, '{');
+	while ((r = vf_jscan_key(s, &i, &key)) > 0) {
+		bool ok;
+		bit = KEY_IS(s, key, "dtype")	       ? DTYPE
+		      : KEY_IS(s, key, "shape")	       ? SHAPE
+		      : KEY_IS(s, key, "data_offsets") ? OFFSETS
+						       : 0;
+		if (!bit)
+			return !vf_fail(err, VF_EFORMAT, path,
+					"tensor \"%s\" has unexpected field \"%s\"", t->name, key);
+		if (have & bit)
+			return !vf_fail(err, VF_EFORMAT, path, "header repeats the key \"%s\"",
+					key);
+		have |= bit;
+		if (bit == DTYPE) {
+			if (vf_jscan_peek(s) != '"')
+				return vf_jscan_wrong(s, "tensor \"%s\": dtype is not a string",
+						      t->name);
+			if (!vf_jscan_string(s, &dt, &len))
+				return false;
+			/* most tensors of a shard share the previous one's dtype */
+			if (!h->dt_name || strcmp(dt, h->dt_name) != 0) {
+				h->dt_name = dt;
+				h->dt = vf_dtype_from_name(dt);
+			}
+			t->dtype = h->dt;
+			ok = vf_dtype_is_safetensors(t->dtype) ||
+			     !vf_fail(err, VF_EFORMAT, path, "tensor \"%s\": unknown dtype \"%s\"",
+				      t->name, dt);
+		} else if (bit == SHAPE) {
+			ok = read_shape(s, h, t, path, err);
+		} else {
+			ok = read_offsets(s, t, path, err);
+		}
+		if (!ok)
+			return false;
+	}
+	if (r < 0)
+		return false;
+	if (have != (DTYPE | SHAPE | OFFSETS))
+		return !vf_fail(err, VF_EFORMAT, path, "tensor \"%s\" lacks \"%s\"", t->name,
+				!(have & DTYPE)	  ? "dtype"
+				: !(have & SHAPE) ? "shape"
+						  : "data_offsets");
+	if (!vf_mul_ok(t->numel, vf_dtype_bits(t->dtype), &bits))
+		return !vf_fail(err, VF_EFORMAT, path,
+				"tensor \"%s\": size in bits overflows 64 bits", t->name);
+	if (bits % 8 != 0)
+		return !vf_fail(err, VF_EFORMAT, path,
+				"tensor \"%s\": %llu elements of %s are not a whole number of "
+				"bytes",
+				t->name, (unsigned long long)t->numel, vf_dtype_name(t->dtype));
+	if (bits / 8 != t->end - t->begin)
+		return !vf_fail(err, VF_EFORMAT, path,
+				"tensor \"%s\": shape needs %llu bytes but data_offsets span %llu",
+				t->name, (unsigned long long)(bits / 8),
+				(unsigned long long)(t->end - t->begin));
+	return true;
+}
 
 static int by_offset(const void *a, const void *b)
 {
-	const struct entry *x = a, *y = b;
+	const struct st_tensor *x = *(const struct st_tensor *const *)a,
+			       *y = *(const struct st_tensor *const *)b;
 
 	if (x->begin != y->begin)
 		return x->begin < y->begin ? -1 : 1;
@@ -50,185 +278,97 @@ static int by_offset(const void *a, const void *b)
 	return 0;
 }
 
-static enum vf_status read_metadata(struct vf_model *m, const cJSON *md, bool keep,
-				    const char *path, struct vf_err *err)
+/* Checks that the tensors tile [0, data_len) exactly. */
+static bool check_tiling(const struct st_header *h, const char *path, struct vf_err *err)
 {
-	const cJSON *c;
-
-	if (cJSON_IsNull(md))
-		return VF_OK;
-	if (!cJSON_IsObject(md))
-		return vf_fail(err, VF_EFORMAT, path, "__metadata__ is not an object");
-	for (c = md->child; c; c = c->next) {
-		if (!cJSON_IsString(c))
-			return vf_fail(err, VF_EFORMAT, path,
-				       "__metadata__ value of \"%s\" is not a string", c->string);
-		if (keep && vf_model_add_meta(m, c->string, c->valuestring, err))
-			return err->status;
-	}
-	return VF_OK;
-}
-
-/* Parses one tensor entry; shape is written to dims (VF_MAX_DIMS entries). */
-static enum vf_status parse_info(const cJSON *item, struct vf_tensor *t, uint64_t *dims,
-				 uint64_t *begin, uint64_t *end, const char *path,
-				 struct vf_err *err)
-{
-	const char *name = item->string;
-	const cJSON *dtype = NULL, *shape = NULL, *offs = NULL, *c;
-	uint64_t numel = 1, bits, b, e;
-	uint32_t nd = 0;
-
-	if (!cJSON_IsObject(item))
-		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\" is not a JSON object", name);
-	for (c = item->child; c; c = c->next) {
-		if (strcmp(c->string, "dtype") == 0)
-			dtype = c;
-		else if (strcmp(c->string, "shape") == 0)
-			shape = c;
-		else if (strcmp(c->string, "data_offsets") == 0)
-			offs = c;
-		else
-			return vf_fail(err, VF_EFORMAT, path,
-				       "tensor \"%s\" has unexpected field \"%s\"", name,
-				       c->string);
-	}
-	if (!dtype || !shape || !offs)
-		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\" lacks \"%s\"", name,
-			       !dtype	? "dtype"
-			       : !shape ? "shape"
-					: "data_offsets");
-	if (!cJSON_IsString(dtype))
-		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\": dtype is not a string", name);
-	t->dtype = vf_dtype_from_name(dtype->valuestring);
-	if (!vf_dtype_is_safetensors(t->dtype))
-		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\": unknown dtype \"%s\"", name,
-			       dtype->valuestring);
-	if (!cJSON_IsArray(shape))
-		return vf_fail(err, VF_EFORMAT, path, "tensor \"%s\": shape is not an array", name);
-	for (c = shape->child; c; c = c->next) {
-		uint64_t d;
-		if (nd == VF_MAX_DIMS)
-			return vf_fail(err, VF_EFORMAT, path,
-				       "tensor \"%s\" has more than %d dimensions", name,
-				       VF_MAX_DIMS);
-		if (!vf_json_uint(c, &d))
-			return vf_fail(err, VF_EFORMAT, path,
-				       "tensor \"%s\": dimension %u is not an integer in [0, 2^53)",
-				       name, nd);
-		if (!vf_mul_ok(numel, d, &numel))
-			return vf_fail(err, VF_EFORMAT, path,
-				       "tensor \"%s\": element count overflows 64 bits", name);
-		dims[nd++] = d;
-	}
-	if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2 ||
-	    !vf_json_uint(offs->child, &b) || !vf_json_uint(offs->child->next, &e))
-		return vf_fail(err, VF_EFORMAT, path,
-			       "tensor \"%s\": data_offsets is not two integers in [0, 2^53)",
-			       name);
-	if (e < b)
-		return vf_fail(err, VF_EFORMAT, path,
-			       "tensor \"%s\": data_offsets end before begin", name);
-	if (!vf_mul_ok(numel, vf_dtype_bits(t->dtype), &bits))
-		return vf_fail(err, VF_EFORMAT, path,
-			       "tensor \"%s\": size in bits overflows 64 bits", name);
-	if (bits % 8 != 0)
-		return vf_fail(err, VF_EFORMAT, path,
-			       "tensor \"%s\": %llu elements of %s are not a whole number of bytes",
-			       name, (unsigned long long)numel, vf_dtype_name(t->dtype));
-	if (bits / 8 != e - b)
-		return vf_fail(err, VF_EFORMAT, path,
-			       "tensor \"%s\": shape needs %llu bytes but data_offsets span %llu",
-			       name, (unsigned long long)(bits / 8), (unsigned long long)(e - b));
-	t->name = name;
-	t->shape = dims;
-	t->ndim = nd;
-	t->numel = numel;
-	t->nbytes = e - b;
-	t->count_params = numel;
-	t->count_bytes = t->nbytes;
-	*begin = b;
-	*end = e;
-	return VF_OK;
-}
-
-/* Checks that the sorted entries tile [0, data_len) exactly. */
-static enum vf_status check_tiling(struct entry *ents, size_t n, uint64_t data_len,
-				   const char *path, struct vf_err *err)
-{
+	const struct st_tensor **o;
 	uint64_t at = 0;
+	bool sorted = true;
 
-	qsort(ents, n, sizeof(*ents), by_offset);
-	for (size_t i = 0; i < n; i++) {
-		if (ents[i].begin < at)
-			return vf_fail(err, VF_EFORMAT, path, "tensors \"%s\" and \"%s\" overlap",
-				       ents[i - 1].item->string, ents[i].item->string);
-		if (ents[i].begin > at)
-			return vf_fail(
-			    err, VF_EFORMAT, path, "gap of %llu unused bytes before tensor \"%s\"",
-			    (unsigned long long)(ents[i].begin - at), ents[i].item->string);
-		at = ents[i].end;
+	if (!(o = vf_calloc(h->n + 1, sizeof(*o))))
+		return oom(err, path);
+	for (size_t i = 0; i < h->n; i++) {
+		o[i] = &h->t[i];
+		sorted = sorted && (i == 0 || by_offset(&o[i - 1], &o[i]) <= 0);
 	}
-	if (at > data_len)
-		return vf_fail(
+	if (!sorted) /* writers usually list tensors in offset order */
+		qsort(o, h->n, sizeof(*o), by_offset);
+	for (size_t i = 0; i < h->n && !err->status; i++) {
+		if (o[i]->begin < at)
+			vf_fail(err, VF_EFORMAT, path, "tensors \"%s\" and \"%s\" overlap",
+				o[i - 1]->name, o[i]->name);
+		else if (o[i]->begin > at)
+			vf_fail(err, VF_EFORMAT, path,
+				"gap of %llu unused bytes before tensor \"%s\"",
+				(unsigned long long)(o[i]->begin - at), o[i]->name);
+		at = o[i]->end;
+	}
+	vf_free(o);
+	if (err->status)
+		return false;
+	if (at > h->data_len)
+		return !vf_fail(
 		    err, VF_EFORMAT, path,
 		    "tensor data runs past the end of the file (needs %llu bytes, has %llu)",
-		    (unsigned long long)at, (unsigned long long)data_len);
-	if (at < data_len)
-		return vf_fail(err, VF_EFORMAT, path, "%llu trailing bytes after the last tensor",
-			       (unsigned long long)(data_len - at));
-	return VF_OK;
+		    (unsigned long long)at, (unsigned long long)h->data_len);
+	if (at < h->data_len)
+		return !vf_fail(err, VF_EFORMAT, path, "%llu trailing bytes after the last tensor",
+				(unsigned long long)(h->data_len - at));
+	return true;
 }
 
-static enum vf_status parse_header(struct vf_model *m, const cJSON *root, uint32_t file,
-				   uint64_t data_start, uint64_t data_len, const char *path,
-				   struct vf_err *err)
+/* The header object; a repeated tensor name is caught when it is added to the
+ * model (whose name table exists anyway). */
+static bool read_header(struct st_header *h, size_t n, const char *path, struct vf_err *err)
 {
-	size_t n = 0, k = 0;
-	struct entry *ents;
-	const cJSON *c;
-	uint64_t dims[VF_MAX_DIMS];
-	enum vf_status st = VF_OK;
+	struct vf_jscan s;
+	size_t i = 0;
+	char *key;
+	bool meta = false;
+	int r;
 
-	for (c = root->child; c; c = c->next)
-		n++;
-	ents = vf_calloc(n, sizeof(*ents));
-	if (!ents)
-		return vf_fail(err, VF_ENOMEM, path, "out of memory");
-	/* One pass: each entry is parsed once and added; the tiling is checked
-	 * after.  A bad file leaves tensors behind only in a model that the
-	 * caller frees on the error. */
-	for (c = root->child; c && !st; c = c->next) {
-		struct vf_tensor t = {0};
-		if (strcmp(c->string, "__metadata__") == 0) {
-			st = read_metadata(m, c, file == 0, path, err);
+	vf_jscan_init(&s, h->text, n, path, "header", err);
+	if (!vf_jscan_open(&s, '{'))
+		return false;
+	while ((r = vf_jscan_key(&s, &i, &key)) > 0) {
+		struct st_tensor *t;
+		if (KEY_IS(&s, key, "__metadata__")) {
+			if (meta)
+				return !vf_fail(err, VF_EFORMAT, path,
+						"header repeats the key \"__metadata__\"");
+			meta = true;
+			if (!read_metadata(&s, h, path, err))
+				return false;
 			continue;
 		}
-		if ((st = parse_info(c, &t, dims, &ents[k].begin, &ents[k].end, path, err)))
-			break;
-		ents[k].item = c;
-		t.file = file;
-		t.offset = data_start + ents[k++].begin;
-		st = vf_model_add_tensor(m, &t, path, err);
+		if (!room(&h->t, &h->cap, h->n, sizeof(*h->t)))
+			return oom(err, path);
+		t = &h->t[h->n++];
+		memset(t, 0, sizeof(*t));
+		t->name = key;
+		if (!read_tensor(&s, h, t, path, err))
+			return false;
 	}
-	if (!st)
-		st = check_tiling(ents, k, data_len, path, err);
-	vf_free(ents);
-	return st;
+	return r == 0 && vf_jscan_end(&s) && check_tiling(h, path, err);
 }
 
-enum vf_status vf_safetensors_read_file(struct vf_model *m, const char *path, struct vf_err *err)
+/* Reads and checks one file's header; touches no shared state. */
+static enum vf_status st_parse(const char *path, void *ctx, void **out, struct vf_err *err)
 {
+	struct st_header *h;
 	struct vf_file f;
 	unsigned char len8[8];
 	uint64_t n = 0;
-	char *hdr = NULL;
-	cJSON *root = NULL;
-	uint32_t idx;
 	enum vf_status st;
 
-	if ((st = vf_file_open(&f, path, err)))
+	(void)ctx;
+	*out = NULL;
+	if (!(h = vf_calloc(1, sizeof(*h))))
+		return vf_fail(err, VF_ENOMEM, path, "out of memory");
+	if ((st = vf_file_open(&f, path, err))) {
+		vf_free(h);
 		return st;
+	}
 	if (f.size < 8) {
 		st = vf_fail(err, VF_EFORMAT, path,
 			     "file is %llu bytes, too short for a safetensors header",
@@ -251,47 +391,88 @@ enum vf_status vf_safetensors_read_file(struct vf_model *m, const char *path, st
 			     (unsigned long long)n, (unsigned long long)f.size);
 		goto out;
 	}
-	if (!(hdr = vf_malloc((size_t)n + 1))) {
+	if (!(h->text = vf_malloc((size_t)n + 1))) {
 		st = vf_fail(err, VF_ENOMEM, path, "out of memory");
 		goto out;
 	}
-	if ((st = vf_file_pread(&f, hdr, (size_t)n, 8, err)))
+	if ((st = vf_file_pread(&f, h->text, (size_t)n, 8, err)))
 		goto out;
-	hdr[n] = '\0';
-	if (n == 0 || hdr[0] != '{') {
+	h->text[n] = '\0';
+	if (n == 0 || h->text[0] != '{') {
 		st = vf_fail(err, VF_EFORMAT, path, "header does not start with '{'");
 		goto out;
 	}
-	if (!(root = vf_json_parse(hdr, (size_t)n, JSON_MEM_CAP(n), path, "header", err))) {
+	h->data_start = 8 + n;
+	h->data_len = f.size - 8 - n;
+	if (!read_header(h, (size_t)n, path, err))
 		st = err->status;
-		goto out;
-	}
-	if (!cJSON_IsObject(root)) {
-		st = vf_fail(err, VF_EFORMAT, path, "header is not a JSON object");
-		goto out;
-	}
+out:
+	vf_file_close(&f);
+	if (st)
+		header_free(h);
+	else
+		*out = h;
+	return st;
+}
+
+/* Adds a parsed header to the model, in header order, and frees it. */
+static enum vf_status st_commit(struct vf_model *m, const char *path, void *ctx, void *parsed,
+				struct vf_err *err)
+{
+	struct st_header *h = parsed;
+	uint32_t idx;
+	bool first = m->nfiles == 0; /* a sharded model keeps the first shard's metadata */
+	enum vf_status st;
+
+	(void)ctx;
 	if ((st = vf_model_add_file(m, path, &idx, err)))
 		goto out;
-	st = parse_header(m, root, idx, 8 + n, f.size - 8 - n, path, err);
+	for (size_t i = 0; first && i + 1 < h->nmeta && !st; i += 2)
+		st = vf_model_add_meta(m, h->meta[i], h->meta[i + 1], err);
+	for (size_t i = 0; i < h->n && !st; i++) {
+		const struct st_tensor *e = &h->t[i];
+		struct vf_tensor t = {
+		    .name = e->name,
+		    .shape = h->dims + e->dims_at,
+		    .ndim = e->ndim,
+		    .dtype = e->dtype,
+		    .file = idx,
+		    .numel = e->numel,
+		    .nbytes = e->end - e->begin,
+		    .offset = h->data_start + e->begin,
+		    .count_params = e->numel,
+		    .count_bytes = e->end - e->begin,
+		};
+		st = vf_model_add_tensor(m, &t, path, err);
+	}
 out:
-	vf_json_free(root);
-	vf_free(hdr);
-	vf_file_close(&f);
+	header_free(h);
 	return st;
+}
+
+static void st_drop(void *parsed)
+{
+	header_free(parsed);
+}
+
+static const struct vf_shard_ops st_ops = {st_parse, st_commit, st_drop};
+
+enum vf_status vf_safetensors_read_file(struct vf_model *m, const char *path, struct vf_err *err)
+{
+	void *h;
+	enum vf_status st;
+
+	if ((st = st_parse(path, NULL, &h, err)))
+		return st;
+	return st_commit(m, path, NULL, h, err);
 }
 
 /* ---- directories of shards (indexes live in index.c) ---- */
 
-static enum vf_status read_one(struct vf_model *m, const char *path, void *ctx, struct vf_err *err)
-{
-	(void)ctx;
-	return vf_safetensors_read_file(m, path, err);
-}
-
 enum vf_status vf_safetensors_read_index(struct vf_model *m, const char *index_path,
 					 struct vf_err *err)
 {
-	return vf_index_read(m, index_path, read_one, NULL, err);
+	return vf_index_read(m, index_path, &st_ops, NULL, err);
 }
 
 static bool has_suffix(const char *s, const char *suf)
@@ -334,7 +515,7 @@ enum vf_status vf_safetensors_read_dir(struct vf_model *m, const char *dir, bool
 	}
 	*found = n > 0;
 	if (n)
-		st = vf_read_shards(m, dir, names, n, NULL, read_one, NULL, err);
+		st = vf_read_shards(m, dir, names, n, NULL, &st_ops, NULL, err);
 out:
 	for (size_t i = 0; i < n; i++)
 		vf_free(names[i]);

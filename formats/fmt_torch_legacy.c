@@ -115,7 +115,7 @@ out:
 
 /* ---- pytorch_model.bin.index.json ---- */
 
-static enum vf_status read_shard(struct vf_model *m, const char *path, void *ctx,
+static enum vf_status read_shard(struct vf_model *m, const char *path, void *ctx, void *parsed,
 				 struct vf_err *err)
 {
 	const char *key = ctx;
@@ -123,6 +123,7 @@ static enum vf_status read_shard(struct vf_model *m, const char *path, void *ctx
 	unsigned char h[4] = {0};
 	enum vf_status st;
 
+	(void)parsed; /* no parse step: always NULL */
 	if ((st = vf_file_open(&f, path, err)))
 		return st;
 	st = vf_file_pread(&f, h, f.size < 4 ? (size_t)f.size : 4, 0, err);
@@ -140,7 +141,11 @@ enum vf_status vf_torch_read_index(struct vf_model *m, const char *index_path, c
 	enum vf_status st;
 
 	m->format = VF_FMT_PYTORCH_ZIP;
-	st = vf_index_read(m, index_path, read_shard, (void *)key, err);
+	{
+		/* pickles are read on this thread: no parse step */
+		static const struct vf_shard_ops ops = {NULL, read_shard, NULL};
+		st = vf_index_read(m, index_path, &ops, (void *)key, err);
+	}
 	if (!st && m->nfiles) {
 		/* report the shards' own format */
 		struct vf_file f;

@@ -95,6 +95,20 @@ enum vf_status vf_model_add_file(struct vf_model *m, const char *file, uint32_t 
 	return VF_OK;
 }
 
+enum vf_status vf_model_reserve(struct vf_model *m, size_t n, struct vf_err *err)
+{
+	struct priv *p = m->priv;
+	struct vf_tensor *a;
+
+	if (n <= p->tensors_cap)
+		return VF_OK;
+	if (n > SIZE_MAX / sizeof(*a) || !(a = vf_realloc(m->tensors, n * sizeof(*a))) ||
+	    ((m->tensors = a), vf_strmap_reserve(&p->names, n) != 0))
+		return vf_fail(err, VF_ENOMEM, m->path, "out of memory");
+	p->tensors_cap = n;
+	return VF_OK;
+}
+
 enum vf_status vf_model_add_tensor(struct vf_model *m, const struct vf_tensor *t, const char *path,
 				   struct vf_err *err)
 {

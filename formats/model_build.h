@@ -15,6 +15,9 @@ struct vf_model *vf_model_new(const char *path);
 char *vf_model_strdup(struct vf_model *m, const char *s);
 void *vf_model_alloc(struct vf_model *m, size_t n);
 
+/* Room for n tensors in all (an index tells how many are coming). */
+enum vf_status vf_model_reserve(struct vf_model *m, size_t n, struct vf_err *err);
+
 /* Adds a file name; its index is returned through idx. */
 enum vf_status vf_model_add_file(struct vf_model *m, const char *file, uint32_t *idx,
 				 struct vf_err *err);
@@ -36,17 +39,27 @@ enum vf_status vf_model_add_meta(struct vf_model *m, const char *key, const char
 
 /* Appends the tensors of one .safetensors file. */
 enum vf_status vf_safetensors_read_file(struct vf_model *m, const char *path, struct vf_err *err);
-/* index.c: reads one shard into the model. */
-typedef enum vf_status vf_shard_reader(struct vf_model *m, const char *path, void *ctx,
-				       struct vf_err *err);
-/* Reads an index (safetensors or PyTorch layout) and every shard it names with
- * read; checks that index and shards agree. */
-enum vf_status vf_index_read(struct vf_model *m, const char *index_path, vf_shard_reader *read,
-			     void *ctx, struct vf_err *err);
+/*
+ * index.c: how a format reads one shard.  parse (NULL: none) reads and checks
+ * a shard without touching the model or any shared state, so index.c may run
+ * it for several shards at once on worker threads; commit adds the result (or
+ * does all the work when there is no parse) on the calling thread, in shard
+ * order, and owns what parse returned; drop frees a result never committed.
+ */
+struct vf_shard_ops {
+	enum vf_status (*parse)(const char *path, void *ctx, void **parsed, struct vf_err *err);
+	enum vf_status (*commit)(struct vf_model *m, const char *path, void *ctx, void *parsed,
+				 struct vf_err *err);
+	void (*drop)(void *parsed);
+};
+/* Reads an index (safetensors or PyTorch layout) and every shard it names;
+ * checks that index and shards agree. */
+enum vf_status vf_index_read(struct vf_model *m, const char *index_path,
+			     const struct vf_shard_ops *ops, void *ctx, struct vf_err *err);
 /* Reads the named files of dir in name order, each once; named_by (or NULL)
  * names the index for the message when one is missing. */
 enum vf_status vf_read_shards(struct vf_model *m, const char *dir, char **names, size_t n,
-			      const char *named_by, vf_shard_reader *read, void *ctx,
+			      const char *named_by, const struct vf_shard_ops *ops, void *ctx,
 			      struct vf_err *err);
 
 /* Reads a model.safetensors.index.json and every shard it names. */
