@@ -12,11 +12,9 @@
  * what they count.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/file.h"
 #include "common/jscan.h"
@@ -25,12 +23,6 @@
 #include "formats/model_build.h"
 
 #define INDEX_MAX_BYTES 100000000u /* DeepSeek-V3's index is ~9 MB */
-#define MAX_WORKERS 7		   /* beside the calling thread */
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 static bool safe_file_name(const char *s)
 {
@@ -55,176 +47,14 @@ static const char *base_of(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* ---- reading shards, in parallel where the format allows ---- */
-
-struct job {
-	char *path;
-	void *parsed;
-	struct vf_err err;
-	bool done;
-};
-
-struct pool {
-	struct job *jobs;
-	size_t n;
-	size_t next; /* the next job to claim (atomic) */
-	bool stop;   /* set after an error: claim nothing more (atomic) */
-	const char *named_by;
-	const struct vf_shard_ops *ops;
-	void *ctx;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-};
-
-/* The per-shard work that may run on any thread: the existence check and the
- * format's parse step. */
-static void run_job(struct pool *p, struct job *j)
-{
-	struct stat sb;
-
-	/* vf_path_stat: a shard may be a member of a mounted archive */
-	if (p->named_by && vf_path_stat(j->path, &sb) != 0)
-		vf_fail(&j->err, VF_EFORMAT, j->path, "shard named by %s is missing: %s",
-			p->named_by, strerror(errno));
-	else if (p->ops->parse)
-		p->ops->parse(j->path, p->ctx, &j->parsed, &j->err);
-	pthread_mutex_lock(&p->mu);
-	j->done = true;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-}
-
-static bool claim(struct pool *p, size_t *i)
-{
-	if (__atomic_load_n(&p->stop, __ATOMIC_RELAXED))
-		return false;
-	*i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
-	return *i < p->n;
-}
-
-static void *worker(void *arg)
-{
-	struct pool *p = arg;
-	size_t i;
-
-	while (claim(p, &i))
-		run_job(p, &p->jobs[i]);
-	return NULL;
-}
-
-/* Waits for job i, helping with unclaimed jobs meanwhile. */
-static void wait_job(struct pool *p, size_t i)
-{
-	size_t k;
-
-	for (;;) {
-		pthread_mutex_lock(&p->mu);
-		bool done = p->jobs[i].done;
-		pthread_mutex_unlock(&p->mu);
-		if (done)
-			return;
-		if (!claim(p, &k))
-			break;
-		run_job(p, &p->jobs[k]);
-	}
-	pthread_mutex_lock(&p->mu);
-	while (!p->jobs[i].done)
-		pthread_cond_wait(&p->cv, &p->mu);
-	pthread_mutex_unlock(&p->mu);
-}
-
-/*
- * How many threads beside this one.  Threads only where they are safe and
- * their result reproducible: a format with a parse step, no mounted archive
- * (its reads go through libarchive state), and no allocation fault injection
- * (tests count allocations, which threads would interleave).
- */
-static size_t workers_for(const struct vf_shard_ops *ops, size_t n)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t w;
-
-	if (!ops->parse || vf_file_mounted() || vf_mem_injecting() || cpus < 2 || n < 2)
-		return 0;
-	w = (size_t)cpus - 1;
-	if (w > n - 1)
-		w = n - 1;
-	return w < MAX_WORKERS ? w : MAX_WORKERS;
-}
-
-/*
- * Runs the jobs: parse steps on up to MAX_WORKERS threads plus this one, and
- * commits here, strictly in shard order.  A shard's parse error is reported
- * when its turn to commit comes, so the first error is the one a serial read
- * would report.  DeepSeek-V3's 163 headers are 11.5 MB of JSON.
- */
-static enum vf_status run_jobs(struct vf_model *m, struct pool *p, struct vf_err *err)
-{
-	pthread_t tid[MAX_WORKERS];
-	size_t nt = 0, want = workers_for(p->ops, p->n);
-	enum vf_status st = VF_OK;
-
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	for (; nt < want; nt++)
-		if (pthread_create(&tid[nt], NULL, worker, p) != 0)
-			break; /* fewer threads is only slower */
-	for (size_t i = 0; i < p->n && !st; i++) {
-		struct job *j = &p->jobs[i];
-		wait_job(p, i);
-		if (j->err.status) {
-			*err = j->err;
-			st = err->status;
-		} else {
-			st = p->ops->commit(m, j->path, p->ctx, j->parsed, err);
-			j->parsed = NULL; /* commit owns it */
-		}
-		if (st)
-			__atomic_store_n(&p->stop, true, __ATOMIC_RELAXED);
-	}
-	for (size_t i = 0; i < nt; i++)
-		pthread_join(tid[i], NULL);
-	pthread_cond_destroy(&p->cv);
-	pthread_mutex_destroy(&p->mu);
-	return st;
-}
-
-enum vf_status vf_read_shards(struct vf_model *m, const char *dir, char **names, size_t n,
-			      const char *named_by, const struct vf_shard_ops *ops, void *ctx,
-			      struct vf_err *err)
-{
-	struct pool p = {.named_by = named_by, .ops = ops, .ctx = ctx};
-	enum vf_status st = VF_OK;
-
-	qsort(names, n, sizeof(*names), cmp_str);
-	if (!(p.jobs = vf_calloc(n + 1, sizeof(*p.jobs))))
-		return vf_fail(err, VF_ENOMEM, dir, "out of memory");
-	for (size_t i = 0; i < n && !st; i++) {
-		if (i && strcmp(names[i], names[i - 1]) == 0)
-			continue;
-		if (!(p.jobs[p.n++].path = vf_path_join(dir, names[i])))
-			st = vf_fail(err, VF_ENOMEM, dir, "out of memory");
-	}
-	if (!st)
-		st = run_jobs(m, &p, err);
-	for (size_t i = 0; i < p.n; i++) {
-		if (p.jobs[i].parsed)
-			ops->drop(p.jobs[i].parsed);
-		vf_free(p.jobs[i].path);
-	}
-	vf_free(p.jobs);
-	return st;
-}
-
 /* ---- the index ---- */
 
 struct index {
 	char *text; /* names below point into it (decoded in place) */
 	const char **name, **shard;
 	size_t n, cap;
-	struct vf_strmap files; /* shard names, each once */
-	char **shards;
-	size_t nshards;
+	struct vf_strmap files;	  /* shard names, each once */
+	struct vf_shards *shards; /* reading them while the index is read */
 	uint64_t total;
 	bool has_total;
 };
@@ -273,12 +103,8 @@ static bool read_weight_map(struct vf_jscan *s, struct index *x, const char *pat
 			file = (char *)x->shard[x->n - 1];
 		} else if ((put = vf_strmap_put(&x->files, file, 0, NULL)) < 0) {
 			return index_oom(err, path);
-		} else if (put == 1) {
-			char **a = vf_realloc(x->shards, (x->nshards + 1) * sizeof(*a));
-			if (!a)
-				return index_oom(err, path);
-			x->shards = a;
-			x->shards[x->nshards++] = file;
+		} else if (put == 1 && vf_shards_add(x->shards, file) != 0) {
+			return index_oom(err, path);
 		}
 		x->name[x->n] = name;
 		x->shard[x->n++] = file;
@@ -405,24 +231,27 @@ enum vf_status vf_index_read(struct vf_model *m, const char *index_path,
 	size_t first = m->ntensors;
 	enum vf_status st;
 
+	if (!(dir = dir_of(index_path)) ||
+	    !(x.shards = vf_shards_start(dir, base_of(index_path), ops, ctx, 0))) {
+		vf_free(dir);
+		return vf_fail(err, VF_ENOMEM, index_path, "out of memory");
+	}
+	/* shards.c reads each shard as soon as the index names it */
 	if ((st = vf_file_slurp(index_path, INDEX_MAX_BYTES, &x.text, &len, err)))
-		return st;
+		goto out;
 	if (!read_index(&x, len, index_path, err)) {
 		st = err->status;
 		goto out;
 	}
-	if (!(dir = dir_of(index_path))) {
-		st = vf_fail(err, VF_ENOMEM, index_path, "out of memory");
-		goto out;
-	}
 	if ((st = vf_model_reserve(m, m->ntensors + x.n, err)))
 		goto out;
-	if ((st = vf_read_shards(m, dir, x.shards, x.nshards, base_of(index_path), ops, ctx, err)))
-		goto out;
-	st = check_shards(m, &x, first, index_path, err);
+	st = vf_shards_finish(x.shards, m, err);
+	x.shards = NULL; /* finished: freed */
+	if (!st)
+		st = check_shards(m, &x, first, index_path, err);
 out:
+	vf_shards_abort(x.shards);
 	vf_strmap_free(&x.files);
-	vf_free(x.shards);
 	vf_free(x.name);
 	vf_free(x.shard);
 	vf_free(dir);

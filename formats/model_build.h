@@ -56,11 +56,23 @@ struct vf_shard_ops {
  * checks that index and shards agree. */
 enum vf_status vf_index_read(struct vf_model *m, const char *index_path,
 			     const struct vf_shard_ops *ops, void *ctx, struct vf_err *err);
-/* Reads the named files of dir in name order, each once; named_by (or NULL)
- * names the index for the message when one is missing. */
+/* shards.c: reads the named files of dir in name order, each once; named_by
+ * (or NULL) names the index for the message when one is missing. */
 enum vf_status vf_read_shards(struct vf_model *m, const char *dir, char **names, size_t n,
 			      const char *named_by, const struct vf_shard_ops *ops, void *ctx,
 			      struct vf_err *err);
+/*
+ * The same in steps, for shards learned one by one (an index): start (expect:
+ * how many will come, 0 when unknown), add each name as it is found (it is
+ * parsed on a worker thread at once), then finish (commits in name order and
+ * frees) or abort (frees).  dir and named_by must outlive the reading.
+ */
+struct vf_shards;
+struct vf_shards *vf_shards_start(const char *dir, const char *named_by,
+				  const struct vf_shard_ops *ops, void *ctx, size_t expect);
+int vf_shards_add(struct vf_shards *sh, const char *name);
+enum vf_status vf_shards_finish(struct vf_shards *sh, struct vf_model *m, struct vf_err *err);
+void vf_shards_abort(struct vf_shards *sh);
 
 /* Reads a model.safetensors.index.json and every shard it names. */
 enum vf_status vf_safetensors_read_index(struct vf_model *m, const char *index_path,
