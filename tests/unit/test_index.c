@@ -8,6 +8,8 @@
 #include "tests/unit/testutil.h"
 
 #include "common/json.h"
+#include "common/mem.h"
+#include <limits.h>
 #include "formats/formats.h"
 
 #define NOLEN (~(uint64_t)0)
@@ -130,7 +132,8 @@ static void test_empty_dir(void **state)
 	snprintf(p, sizeof(p), "%s/empty_dir", tu_scratch());
 	mkdir(p, 0755);
 	assert_int_equal(vf_model_open(p, &m, &err), VF_EFORMAT);
-	assert_non_null(strstr(err.msg, "no checkpoint (safetensors, PyTorch, GGUF) or config.json"));
+	assert_non_null(
+	    strstr(err.msg, "no checkpoint (safetensors, PyTorch, GGUF) or config.json"));
 }
 
 /* The real fixture: safetensors wrote the shards; counts are its own. */
@@ -159,12 +162,99 @@ static void test_real_sharded_fixture(void **state)
 	vf_model_free(m2);
 }
 
+/* 24 shards of 3 tensors each (shard k holds "s<k>.t0..t2", k+1 floats
+ * each), and an index that lists them, names in reverse order so shards are
+ * discovered out of name order. */
+static void make_many(const char *name, int bad1, int bad2)
+{
+	char p[700], h[512], *idx = malloc(65536);
+	size_t o = 0;
+
+	snprintf(dir, sizeof(dir), "%s/%s", tu_scratch(), name);
+	mkdir(dir, 0755);
+	o += (size_t)sprintf(idx + o, "{\"weight_map\":{");
+	for (int k = 23; k >= 0; k--) {
+		size_t b = (size_t)(k + 1) * 4, n = 0;
+		n += (size_t)sprintf(h + n, "{");
+		for (int t = 0; t < 3; t++) {
+			n += (size_t)sprintf(h + n,
+					     "%s\"s%d.t%d\":{\"dtype\":\"F32\",\"shape\":[%d],"
+					     "\"data_offsets\":[%zu,%zu]}",
+					     t ? "," : "", k, t, k + 1, b * (size_t)t,
+					     b * (size_t)(t + 1));
+			o += (size_t)sprintf(idx + o, "%s\"s%d.t%d\":\"m-%02d.safetensors\"",
+					     k == 23 && t == 0 ? "" : ",", k, t, k);
+		}
+		n += (size_t)sprintf(h + n, "}");
+		if (k == bad1 || k == bad2)
+			h[n - 1] = ']'; /* the header's closing brace: not JSON */
+		snprintf(p, sizeof(p), "%s/m-%02d.safetensors", dir, k);
+		tu_write_st(p, h, NOLEN, b * 3);
+	}
+	sprintf(idx + o, "}}");
+	snprintf(p, sizeof(p), "%s/model.safetensors.index.json", dir);
+	tu_write(p, idx, strlen(idx));
+	free(idx);
+}
+
+/*
+ * Shards are parsed on worker threads (formats/shards.c) but committed in
+ * name order: the tensor table must be exactly the serial one, and with two
+ * broken shards the error must be the first one's by name, every time.  An
+ * armed (never reached) allocation failure forces the serial path.
+ */
+static void test_threads_match_serial(void **state)
+{
+	struct vf_model *a = NULL, *b = NULL;
+	struct vf_err err = {0};
+
+	(void)state;
+	make_many("many", -1, -1);
+	for (int rep = 0; rep < 5; rep++) {
+		assert_int_equal(vf_model_open(dir, &a, &err), VF_OK);
+		vf_mem_fail_at(ULONG_MAX);
+		assert_int_equal(vf_model_open(dir, &b, &err), VF_OK);
+		vf_mem_fail_at(0);
+		assert_int_equal(a->ntensors, 72);
+		assert_int_equal(b->ntensors, 72);
+		assert_int_equal(a->nfiles, 24);
+		for (size_t i = 0; i < 72; i++) {
+			/* name order: m-00 first, its tensors in header order */
+			char want[32];
+			snprintf(want, sizeof(want), "s%zu.t%zu", i / 3, i % 3);
+			assert_string_equal(a->tensors[i].name, want);
+			assert_string_equal(b->tensors[i].name, want);
+			assert_int_equal(a->tensors[i].file, i / 3);
+			assert_int_equal(a->tensors[i].offset, b->tensors[i].offset);
+			assert_int_equal(a->tensors[i].nbytes, (i / 3 + 1) * 4);
+		}
+		vf_model_free(a);
+		vf_model_free(b);
+	}
+	make_many("many_bad", 17, 6);
+	for (int rep = 0; rep < 5; rep++) {
+		char want[700];
+		snprintf(want, sizeof(want), "%s/m-06.safetensors", dir);
+		vf_err_clear(&err);
+		assert_int_equal(vf_model_open(dir, &a, &err), VF_EFORMAT);
+		assert_string_equal(err.path, want);
+		/* '{' + entries of 57, 58 and 58 bytes + 2 commas + ']' = 177
+		 * bytes: the ']' is byte 176 */
+		assert_string_equal(err.msg, "header is not valid JSON (at byte 176)");
+		assert_null(a);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_good_index),	 cmocka_unit_test(test_total_size_mismatch_warns),
-	    cmocka_unit_test(test_index_errors), cmocka_unit_test(test_duplicate_across_files),
-	    cmocka_unit_test(test_empty_dir),	 cmocka_unit_test(test_real_sharded_fixture),
+	    cmocka_unit_test(test_good_index),
+	    cmocka_unit_test(test_total_size_mismatch_warns),
+	    cmocka_unit_test(test_index_errors),
+	    cmocka_unit_test(test_duplicate_across_files),
+	    cmocka_unit_test(test_empty_dir),
+	    cmocka_unit_test(test_real_sharded_fixture),
+	    cmocka_unit_test(test_threads_match_serial),
 	};
 	int rc;
 
