@@ -6,6 +6,12 @@
 #include "common/mem.h"
 
 #define CHUNK (64 * 1024)
+/*
+ * Chunks double up to MAX_CHUNK: a 92k-tensor table needs ~5 MB of names,
+ * and a few big chunks fault in as huge pages (common/mem.c), where 80
+ * chunks of 64 KiB cost ~1,300 page faults.
+ */
+#define MAX_CHUNK ((size_t)8 << 20)
 
 struct vf_arena_chunk {
 	struct vf_arena_chunk *next;
@@ -22,7 +28,9 @@ void *vf_arena_alloc(struct vf_arena *a, size_t n)
 		return NULL;
 	n = (n + 7) & ~(size_t)7; /* keeps uint64_t shapes aligned */
 	if (!c || c->cap - c->used < n) {
-		size_t cap = n > CHUNK ? n : CHUNK;
+		size_t cap = !c ? CHUNK : c->cap >= MAX_CHUNK / 2 ? MAX_CHUNK : c->cap * 2;
+		if (cap < n)
+			cap = n;
 		if (cap > SIZE_MAX - sizeof(*c) || !(c = vf_malloc(sizeof(*c) + cap)))
 			return NULL;
 		c->used = 0;

@@ -1,7 +1,7 @@
 /*
  * arena.h - many small allocations freed at once (tensor names and shapes of
- * a table with ~100k tensors).  Chunks of 64 KiB, or one of its own for a
- * larger request; every pointer is 8-byte aligned and lives until
+ * a table with ~100k tensors).  Chunks start at 64 KiB and double up to
+ * 8 MiB, or fit a larger request; every pointer is 8-byte aligned and lives until
  * vf_arena_free().  A zeroed struct is an empty arena.
  */
 #ifndef VF_ARENA_H

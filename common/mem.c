@@ -1,7 +1,9 @@
 /* mem.c - the allocation door with fault injection; see mem.h. */
 #include "common/mem.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 
 static unsigned long alloc_count;
@@ -30,25 +32,65 @@ unsigned long vf_mem_fail_at(unsigned long n)
 	return seen;
 }
 
+/*
+ * Large blocks come 2 MiB-aligned and marked for transparent huge pages.  On
+ * DeepSeek-V3 the 4 KiB page faults of ~40 MB of fresh tables and texts were
+ * a third of the run (13k faults); a huge page is one fault for 512 pages.
+ * Linux with THP in "madvise" mode (the common default) needs the madvise;
+ * elsewhere it is a no-op.
+ */
+#define HUGE_MIN ((size_t)2 << 20)
+
+static void advise(void *p, size_t n)
+{
+	if (p && n >= HUGE_MIN)
+		madvise(p, n & ~(HUGE_MIN - 1), MADV_HUGEPAGE);
+}
+
+static void *big(size_t n)
+{
+	void *p = NULL;
+
+	if (posix_memalign(&p, HUGE_MIN, n) != 0)
+		return NULL;
+	advise(p, n);
+	return p;
+}
+
 void *vf_malloc(size_t n)
 {
 	if (should_fail())
 		return NULL;
-	return malloc(n ? n : 1);
+	return n >= HUGE_MIN ? big(n) : malloc(n ? n : 1);
 }
 
 void *vf_calloc(size_t count, size_t size)
 {
+	size_t n;
+	void *p;
+
 	if (should_fail())
 		return NULL;
-	return calloc(count ? count : 1, size ? size : 1);
+	if (__builtin_mul_overflow(count, size, &n))
+		return NULL;
+	if (n < HUGE_MIN)
+		return calloc(count ? count : 1, size ? size : 1);
+	if ((p = big(n)) != NULL)
+		memset(p, 0, n);
+	return p;
 }
 
 void *vf_realloc(void *p, size_t n)
 {
+	void *q;
+
 	if (should_fail())
 		return NULL;
-	return realloc(p, n ? n : 1);
+	q = realloc(p, n ? n : 1);
+	if (q != p)
+		advise((void *)(((uintptr_t)q + HUGE_MIN - 1) & ~(uintptr_t)(HUGE_MIN - 1)),
+		       n > HUGE_MIN ? n - HUGE_MIN : 0);
+	return q;
 }
 
 char *vf_strndup(const char *s, size_t n)

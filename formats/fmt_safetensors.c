@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/arena.h"
 #include "common/file.h"
 #include "common/jscan.h"
 #include "common/mem.h"
@@ -50,8 +51,9 @@ struct st_tensor {
 
 /*
  * What one header holds, read and checked without touching the model, so
- * that shards can be parsed on several threads (index.c) and added to the
- * model in order afterwards.  Names and metadata point into text.
+ * that shards can be parsed on several threads (shards.c) and added to the
+ * model in order afterwards.  Names and metadata point into text; text and
+ * t live in the caller's scratch arena.
  */
 struct st_header {
 	char *text;
@@ -70,8 +72,6 @@ static void header_free(struct st_header *h)
 {
 	if (!h)
 		return;
-	vf_free(h->text);
-	vf_free(h->t);
 	vf_free(h->dims);
 	vf_free(h->meta);
 	vf_free(h);
@@ -341,8 +341,9 @@ static bool read_header(struct st_header *h, size_t n, const char *path, struct 
 				return false;
 			continue;
 		}
-		if (!room(&h->t, &h->cap, h->n, sizeof(*h->t)))
-			return oom(err, path);
+		if (h->n == h->cap) /* cannot happen: see MIN_ENTRY */
+			return !vf_fail(err, VF_EFORMAT, path,
+					"more tensors than the header can hold");
 		t = &h->t[h->n++];
 		memset(t, 0, sizeof(*t));
 		t->name = key;
@@ -352,8 +353,17 @@ static bool read_header(struct st_header *h, size_t n, const char *path, struct 
 	return r == 0 && vf_jscan_end(&s) && check_tiling(h, path, err);
 }
 
+/*
+ * The shortest tensor entry, "":{"dtype":"U8","shape":[],"data_offsets":[0,0]},
+ * is 49 bytes and entries are separated by commas, so a header of n bytes
+ * holds at most n / 49 + 1 tensors: the table is sized once, without a
+ * realloc per doubling.
+ */
+#define MIN_ENTRY 49
+
 /* Reads and checks one file's header; touches no shared state. */
-static enum vf_status st_parse(const char *path, void *ctx, void **out, struct vf_err *err)
+static enum vf_status st_parse(const char *path, void *ctx, struct vf_arena *scratch, void **out,
+			       struct vf_err *err)
 {
 	struct st_header *h;
 	struct vf_file f;
@@ -391,7 +401,9 @@ static enum vf_status st_parse(const char *path, void *ctx, void **out, struct v
 			     (unsigned long long)n, (unsigned long long)f.size);
 		goto out;
 	}
-	if (!(h->text = vf_malloc((size_t)n + 1))) {
+	h->cap = (size_t)n / MIN_ENTRY + 1;
+	if (!(h->text = vf_arena_alloc(scratch, (size_t)n + 1)) ||
+	    !(h->t = vf_arena_alloc(scratch, h->cap * sizeof(*h->t)))) {
 		st = vf_fail(err, VF_ENOMEM, path, "out of memory");
 		goto out;
 	}
@@ -459,12 +471,14 @@ static const struct vf_shard_ops st_ops = {st_parse, st_commit, st_drop};
 
 enum vf_status vf_safetensors_read_file(struct vf_model *m, const char *path, struct vf_err *err)
 {
+	struct vf_arena scratch = {0};
 	void *h;
 	enum vf_status st;
 
-	if ((st = st_parse(path, NULL, &h, err)))
-		return st;
-	return st_commit(m, path, NULL, h, err);
+	if (!(st = st_parse(path, NULL, &scratch, &h, err)))
+		st = st_commit(m, path, NULL, h, err);
+	vf_arena_free(&scratch);
+	return st;
 }
 
 /* ---- directories of shards (indexes live in index.c) ---- */

@@ -46,8 +46,12 @@ enum vf_status vf_safetensors_read_file(struct vf_model *m, const char *path, st
  * does all the work when there is no parse) on the calling thread, in shard
  * order, and owns what parse returned; drop frees a result never committed.
  */
+struct vf_arena;
 struct vf_shard_ops {
-	enum vf_status (*parse)(const char *path, void *ctx, void **parsed, struct vf_err *err);
+	/* scratch: memory that lives until every shard is committed (one arena
+	 * per thread, so no locking; freed in one sweep) */
+	enum vf_status (*parse)(const char *path, void *ctx, struct vf_arena *scratch,
+				void **parsed, struct vf_err *err);
 	enum vf_status (*commit)(struct vf_model *m, const char *path, void *ctx, void *parsed,
 				 struct vf_err *err);
 	void (*drop)(void *parsed);

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/arena.h"
 #include "common/file.h"
 #include "common/mem.h"
 #include "formats/model_build.h"
@@ -35,6 +36,11 @@ struct job {
 	bool done;
 };
 
+struct worker_arg {
+	struct vf_shards *sh;
+	struct vf_arena *scratch;
+};
+
 struct vf_shards {
 	const char *dir, *named_by;
 	const struct vf_shard_ops *ops;
@@ -45,12 +51,14 @@ struct vf_shards {
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
 	pthread_t tid[MAX_WORKERS];
+	struct worker_arg args[MAX_WORKERS];
+	struct vf_arena scratch[MAX_WORKERS + 1]; /* [0]: the caller's */
 	size_t nthreads;
 	enum vf_status oom; /* a job could not be added */
 };
 
 /* The work that may run on any thread: the existence check and the parse. */
-static void run_job(struct vf_shards *sh, struct job *j)
+static void run_job(struct vf_shards *sh, struct job *j, struct vf_arena *scratch)
 {
 	struct stat sb;
 
@@ -59,16 +67,16 @@ static void run_job(struct vf_shards *sh, struct job *j)
 		vf_fail(&j->err, VF_EFORMAT, j->path, "shard named by %s is missing: %s",
 			sh->named_by, strerror(errno));
 	else if (sh->ops->parse)
-		sh->ops->parse(j->path, sh->ctx, &j->parsed, &j->err);
+		sh->ops->parse(j->path, sh->ctx, scratch, &j->parsed, &j->err);
 }
 
 /* Claims and runs the next job; called and returns with the lock held. */
-static void run_next(struct vf_shards *sh)
+static void run_next(struct vf_shards *sh, struct vf_arena *scratch)
 {
 	struct job *j = sh->jobs[sh->next++];
 
 	pthread_mutex_unlock(&sh->mu);
-	run_job(sh, j);
+	run_job(sh, j, scratch);
 	pthread_mutex_lock(&sh->mu);
 	j->done = true;
 	pthread_cond_broadcast(&sh->done);
@@ -76,7 +84,8 @@ static void run_next(struct vf_shards *sh)
 
 static void *worker(void *arg)
 {
-	struct vf_shards *sh = arg;
+	struct vf_shards *sh = ((struct worker_arg *)arg)->sh;
+	struct vf_arena *scratch = ((struct worker_arg *)arg)->scratch;
 
 	pthread_mutex_lock(&sh->mu);
 	for (;;) {
@@ -84,7 +93,7 @@ static void *worker(void *arg)
 			pthread_cond_wait(&sh->work, &sh->mu);
 		if (sh->stop || sh->next == sh->n)
 			break;
-		run_next(sh);
+		run_next(sh, scratch);
 	}
 	pthread_mutex_unlock(&sh->mu);
 	return NULL;
@@ -116,9 +125,13 @@ struct vf_shards *vf_shards_start(const char *dir, const char *named_by,
 	pthread_cond_init(&sh->done, NULL);
 	if (expect && want > expect - 1)
 		want = expect - 1; /* a known count: no idle threads */
-	for (; sh->nthreads < want; sh->nthreads++)
-		if (pthread_create(&sh->tid[sh->nthreads], NULL, worker, sh) != 0)
+	for (; sh->nthreads < want; sh->nthreads++) {
+		struct worker_arg *a = &sh->args[sh->nthreads];
+		a->sh = sh;
+		a->scratch = &sh->scratch[sh->nthreads + 1];
+		if (pthread_create(&sh->tid[sh->nthreads], NULL, worker, a) != 0)
 			break; /* fewer threads is only slower */
+	}
 	return sh;
 }
 
@@ -174,6 +187,8 @@ static void shards_free(struct vf_shards *sh)
 		vf_free(sh->jobs[i]);
 	}
 	vf_free(sh->jobs);
+	for (size_t i = 0; i <= MAX_WORKERS; i++)
+		vf_arena_free(&sh->scratch[i]);
 	pthread_cond_destroy(&sh->done);
 	pthread_cond_destroy(&sh->work);
 	pthread_mutex_destroy(&sh->mu);
@@ -215,7 +230,7 @@ enum vf_status vf_shards_finish(struct vf_shards *sh, struct vf_model *m, struct
 		pthread_mutex_lock(&sh->mu);
 		while (!j->done) {
 			if (sh->next < sh->n)
-				run_next(sh); /* help rather than wait */
+				run_next(sh, &sh->scratch[0]); /* help rather than wait */
 			else
 				pthread_cond_wait(&sh->done, &sh->mu);
 		}

@@ -179,7 +179,7 @@ static void test_wrong(void **state)
 static void test_strmap(void **state)
 {
 	enum { N = 50000 };
-	static char keys[N][24];
+	static char keys[N][32];
 	struct vf_strmap m = {0}, r = {0};
 	uint32_t v;
 
