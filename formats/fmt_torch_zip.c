@@ -1,6 +1,7 @@
 /*
  * fmt_torch_zip.c - PyTorch checkpoints in the zip format (torch >= 1.6;
- * .bin, .pt, .pth), read with libarchive's seekable zip reader.
+ * .bin, .pt, .pth), read with libarchive's seekable zip reader (loaded on
+ * the first zip opened: formats/archive_lib.h).
  *
  * Only the central directory, the local headers libarchive visits and the
  * data.pkl entry are read; data/<key> entries are skipped by seeking, so the
@@ -9,8 +10,6 @@
  * from the first entry.  Sizes come from the central directory; each storage
  * named by the pickle must have a data/<key> entry of exactly its byte size.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +17,7 @@
 #include "common/file.h"
 #include "common/mem.h"
 #include "common/strmap.h"
+#include "formats/archive_lib.h"
 #include "formats/torch_pickle.h"
 
 #define PKL_MAX_BYTES (256u << 20) /* data.pkl of a 100k-tensor model is ~20 MB */
@@ -32,6 +32,7 @@
 #define BLOCK 4096 /* small reads: libarchive visits each local header */
 
 struct zsrc {
+	const struct vf_archive_lib *al;
 	struct vf_file f;
 	uint64_t pos;
 	unsigned char buf[BLOCK];
@@ -53,7 +54,7 @@ static la_ssize_t zread(struct archive *a, void *cd, const void **out)
 		r = pread(z->f.fd, z->buf, want, (off_t)(z->f.base + z->pos));
 	while (r < 0 && errno == EINTR);
 	if (r < 0) {
-		archive_set_error(a, errno, "read error");
+		z->al->set_error(a, errno, "read error");
 		return -1;
 	}
 	z->pos += (uint64_t)r;
@@ -90,6 +91,7 @@ static la_int64_t zskip(struct archive *a, void *cd, la_int64_t n)
 }
 
 struct zip_state {
+	const struct vf_archive_lib *al;
 	struct archive *a;
 	struct zsrc *z;
 	char *prefix;
@@ -105,7 +107,7 @@ struct zip_state {
 static void zip_state_free(struct zip_state *zs)
 {
 	if (zs->a)
-		archive_read_free(zs->a);
+		zs->al->read_free(zs->a);
 	if (zs->z) {
 		vf_file_close(&zs->z->f);
 		vf_free(zs->z);
@@ -121,7 +123,7 @@ static void zip_state_free(struct zip_state *zs)
 
 static enum vf_status zfail(struct zip_state *zs, const char *path, struct vf_err *err)
 {
-	const char *why = archive_error_string(zs->a);
+	const char *why = zs->al->error_string(zs->a);
 
 	return vf_fail(err, VF_EFORMAT, path, "not a readable zip archive: %s",
 		       why ? why : "unknown error");
@@ -141,7 +143,7 @@ static enum vf_status read_pkl(struct zip_state *zs, int64_t size, const char *p
 	if (!(zs->pkl = vf_malloc((size_t)size + 1)))
 		return vf_fail(err, VF_ENOMEM, path, "out of memory");
 	for (;;) {
-		la_ssize_t r = archive_read_data(zs->a, zs->pkl + got, (size_t)size + 1 - got);
+		la_ssize_t r = zs->al->read_data(zs->a, zs->pkl + got, (size_t)size + 1 - got);
 		if (r < 0)
 			return zfail(zs, path, err);
 		if (r == 0)
@@ -193,9 +195,9 @@ static enum vf_status scan(struct zip_state *zs, const char *path, struct vf_err
 	size_t entries = 0, plen = 0;
 	int r;
 
-	while ((r = archive_read_next_header(zs->a, &e)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(e);
-		int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+	while ((r = zs->al->read_next_header(zs->a, &e)) == ARCHIVE_OK) {
+		const char *name = zs->al->entry_pathname(e);
+		int64_t size = zs->al->entry_size_is_set(e) ? zs->al->entry_size(e) : -1;
 		if (!name)
 			return vf_fail(err, VF_EFORMAT, path, "zip entry without a name");
 		if (++entries > MAX_ENTRIES)
@@ -226,7 +228,7 @@ static enum vf_status scan(struct zip_state *zs, const char *path, struct vf_err
 				return err->status;
 		} else if (strcmp(name, "byteorder") == 0) {
 			char bo[8] = {0};
-			if (archive_read_data(zs->a, bo, sizeof(bo) - 1) < 0)
+			if (zs->al->read_data(zs->a, bo, sizeof(bo) - 1) < 0)
 				return zfail(zs, path, err);
 			if (strncmp(bo, "little", 6) != 0)
 				return vf_fail(err, VF_EFORMAT, path,
@@ -262,16 +264,19 @@ enum vf_status vf_torch_zip_read_file(struct vf_model *m, const char *path, cons
 			     "unpack the archive, or pack it as .tar or a stored .zip (zip -0)");
 		goto out;
 	}
-	if (!(zs.a = archive_read_new())) {
+	if ((st = vf_archive_lib(&zs.al, path, err)))
+		goto out;
+	zs.z->al = zs.al;
+	if (!(zs.a = zs.al->read_new())) {
 		st = vf_fail(err, VF_ENOMEM, path, "out of memory");
 		goto out;
 	}
-	archive_read_support_format_zip_seekable(zs.a);
-	archive_read_set_read_callback(zs.a, zread);
-	archive_read_set_seek_callback(zs.a, zseek);
-	archive_read_set_skip_callback(zs.a, zskip);
-	archive_read_set_callback_data(zs.a, zs.z);
-	if (archive_read_open1(zs.a) != ARCHIVE_OK) {
+	zs.al->read_support_format_zip_seekable(zs.a);
+	zs.al->read_set_read_callback(zs.a, zread);
+	zs.al->read_set_seek_callback(zs.a, zseek);
+	zs.al->read_set_skip_callback(zs.a, zskip);
+	zs.al->read_set_callback_data(zs.a, zs.z);
+	if (zs.al->read_open1(zs.a) != ARCHIVE_OK) {
 		st = zfail(&zs, path, err);
 		goto out;
 	}

@@ -13,17 +13,18 @@
  * from_pretrained).  Links are followed by the operating system; a link whose
  * blob is missing (an interrupted download) is reported by name.
  *
- * Archives: the archive is listed once with libarchive and mounted
- * (common/file.h), so ROOT/DIR/FILE paths reach the unchanged readers.  A
- * member stored whole (uncompressed tar, a zip entry with method "stored") is
- * a byte range of the archive: a view, read on demand.  A member of a
- * compressed stream (.tar.gz) or a deflated zip entry is read while the
- * archive is listed, and only as far as a header needs: a .json file whole
- * (up to the index limit), a .safetensors file its 8-byte length and header,
- * a .gguf file its first VF_ARCHIVE_GGUF_PREFIX bytes, anything else its
- * first VF_ARCHIVE_SNIFF bytes.  A reader that asks for more (a PyTorch file,
- * whose data and directory lie throughout the file) gets a one-line error
- * saying to unpack the archive.  Nothing is written to disk.
+ * Archives: the archive is listed once with libarchive (loaded on the first
+ * archive opened: formats/archive_lib.h) and mounted (common/file.h), so
+ * ROOT/DIR/FILE paths reach the unchanged readers.  A member stored whole
+ * (uncompressed tar, a zip entry with method "stored") is a byte range of the
+ * archive: a view, read on demand.  A member of a compressed stream (.tar.gz)
+ * or a deflated zip entry is read while the archive is listed, and only as
+ * far as a header needs: a .json file whole (up to the index limit), a
+ * .safetensors file its 8-byte length and header, a .gguf file its first
+ * VF_ARCHIVE_GGUF_PREFIX bytes, anything else its first VF_ARCHIVE_SNIFF
+ * bytes.  A reader that asks for more (a PyTorch file, whose data and
+ * directory lie throughout the file) gets a one-line error saying to unpack
+ * the archive.  Nothing is written to disk.
  *
  * Invariants: member names are normalised ("./a//b/" is "a/b") and refused
  * when absolute or holding "..", so no name can point outside the archive;
@@ -33,8 +34,6 @@
  * memory kept for compressed members (VF_ARCHIVE_KEEP_MAX in all).  Every
  * byte read from the archive file is counted in vf_bytes_read.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -45,6 +44,7 @@
 #include "common/file.h"
 #include "common/mem.h"
 #include "common/strmap.h"
+#include "formats/archive_lib.h"
 #include "formats/model_build.h"
 
 #define NAME_MAX_LEN 4096
@@ -321,10 +321,13 @@ struct vf_archive {
 	uint32_t *children;
 	uint64_t kept_total;
 	bool torch_zip; /* a PyTorch checkpoint named .zip, not a model folder */
+	/* libarchive, which lists it */
+	const struct vf_archive_lib *al;
 };
 
 /* libarchive reads the archive file through these: counted, bounded reads */
 struct raw {
+	const struct vf_archive_lib *al;
 	struct vf_file f;
 	uint64_t pos;
 	struct vf_err err;
@@ -341,7 +344,7 @@ static la_ssize_t raw_read(struct archive *a, void *cd, const void **out)
 	if (!want)
 		return 0;
 	if (vf_file_pread(&r->f, r->buf, want, r->pos, &r->err)) {
-		archive_set_error(a, EIO, "%s", r->err.msg);
+		r->al->set_error(a, EIO, "%s", r->err.msg);
 		return -1;
 	}
 	r->pos += want;
@@ -503,10 +506,10 @@ static enum vf_status keep_prefix(struct vf_archive *arc, struct archive *a, str
 	uint64_t want;
 
 	while (got < 8 && got < mb->size) {
-		la_ssize_t r = archive_read_data(a, first8 + got, 8 - got);
+		la_ssize_t r = arc->al->read_data(a, first8 + got, 8 - got);
 		if (r < 0)
 			return vf_fail(err, VF_EFORMAT, arc->path, "cannot read \"%s\": %s",
-				       mb->name, archive_error_string(a));
+				       mb->name, arc->al->error_string(a));
 		if (r == 0)
 			break;
 		got += (size_t)r;
@@ -521,10 +524,10 @@ static enum vf_status keep_prefix(struct vf_archive *arc, struct archive *a, str
 		return vf_fail(err, VF_ENOMEM, arc->path, "out of memory");
 	memcpy(mb->kept, first8, got);
 	while (got < want) {
-		la_ssize_t r = archive_read_data(a, mb->kept + got, (size_t)(want - got));
+		la_ssize_t r = arc->al->read_data(a, mb->kept + got, (size_t)(want - got));
 		if (r < 0)
 			return vf_fail(err, VF_EFORMAT, arc->path, "cannot read \"%s\": %s",
-				       mb->name, archive_error_string(a));
+				       mb->name, arc->al->error_string(a));
 		if (r == 0)
 			break; /* shorter than its header says: the reader says truncated */
 		got += (size_t)r;
@@ -538,9 +541,9 @@ static enum vf_status scan_entry(struct vf_archive *arc, struct archive *a, stru
 				 bool zip, struct raw *raw, struct vf_err *err)
 {
 	char name[NAME_MAX_LEN];
-	const char *raw_name = archive_entry_pathname(e);
-	mode_t ft = archive_entry_filetype(e);
-	const char *hard = archive_entry_hardlink(e);
+	const char *raw_name = arc->al->entry_pathname(e);
+	mode_t ft = arc->al->entry_filetype(e);
+	const char *hard = arc->al->entry_hardlink(e);
 	enum mtype type;
 	struct member *mb;
 	uint32_t idx;
@@ -580,7 +583,7 @@ static enum vf_status scan_entry(struct vf_archive *arc, struct archive *a, stru
 		return st;
 	mb = &arc->m[idx];
 	if (type == M_LINK || type == M_HARD) {
-		const char *t = type == M_LINK ? archive_entry_symlink(e) : hard;
+		const char *t = type == M_LINK ? arc->al->entry_symlink(e) : hard;
 		char *copy;
 		if (!t)
 			return vf_fail(err, VF_EFORMAT, arc->path, "link \"%s\" has no target",
@@ -606,9 +609,9 @@ static enum vf_status scan_entry(struct vf_archive *arc, struct archive *a, stru
 	}
 	if (type != M_FILE)
 		return VF_OK;
-	if (archive_entry_is_encrypted(e))
+	if (arc->al->entry_is_encrypted(e))
 		return vf_fail(err, VF_EFORMAT, arc->path, "member \"%s\" is encrypted", name);
-	mb->size = archive_entry_size_is_set(e) ? (uint64_t)archive_entry_size(e) : 0;
+	mb->size = arc->al->entry_size_is_set(e) ? (uint64_t)arc->al->entry_size(e) : 0;
 	/*
 	 * Stored whole?  Only without a compression filter; then libarchive has
 	 * just consumed the member's header, so the uncompressed position is
@@ -616,10 +619,10 @@ static enum vf_status scan_entry(struct vf_archive *arc, struct archive *a, stru
 	 * format name ("ZIP 1.0 (uncompressed)"); a sparse tar member is not one
 	 * byte range.
 	 */
-	if (archive_filter_count(a) == 1 && archive_entry_size_is_set(e) &&
-	    archive_entry_sparse_count(e) == 0 &&
-	    (!zip || strstr(archive_format_name(a), "(uncompressed)"))) {
-		uint64_t off = (uint64_t)archive_filter_bytes(a, 0);
+	if (arc->al->filter_count(a) == 1 && arc->al->entry_size_is_set(e) &&
+	    arc->al->entry_sparse_count(e) == 0 &&
+	    (!zip || strstr(arc->al->format_name(a), "(uncompressed)"))) {
+		uint64_t off = (uint64_t)arc->al->filter_bytes(a, 0);
 		if (off > raw->f.size || mb->size > raw->f.size - off)
 			return vf_fail(err, VF_EFORMAT, arc->path,
 				       "member \"%s\" runs past the end of the archive", name);
@@ -849,33 +852,36 @@ static enum vf_status archive_list(struct vf_archive *arc, bool zip, struct vf_e
 	raw->f.fd = -1;
 	if ((st = vf_file_open(&raw->f, arc->path, err)))
 		goto out;
+	if ((st = vf_archive_lib(&arc->al, arc->path, err)))
+		goto out;
+	raw->al = arc->al;
 	if ((st = add_member(arc, "", M_DIR, &root, err)))
 		goto out;
-	if (!(a = archive_read_new())) {
+	if (!(a = arc->al->read_new())) {
 		st = vf_fail(err, VF_ENOMEM, arc->path, "out of memory");
 		goto out;
 	}
 	if (zip) {
-		archive_read_support_format_zip_seekable(a);
+		arc->al->read_support_format_zip_seekable(a);
 	} else {
 		/* gzip only: libarchive's other filters may run external programs */
-		archive_read_support_format_tar(a);
-		archive_read_support_filter_gzip(a);
+		arc->al->read_support_format_tar(a);
+		arc->al->read_support_filter_gzip(a);
 	}
-	archive_read_set_read_callback(a, raw_read);
-	archive_read_set_seek_callback(a, raw_seek);
-	archive_read_set_skip_callback(a, raw_skip);
-	archive_read_set_callback_data(a, raw);
-	if (archive_read_open1(a) != ARCHIVE_OK) {
+	arc->al->read_set_read_callback(a, raw_read);
+	arc->al->read_set_seek_callback(a, raw_seek);
+	arc->al->read_set_skip_callback(a, raw_skip);
+	arc->al->read_set_callback_data(a, raw);
+	if (arc->al->read_open1(a) != ARCHIVE_OK) {
 		st = vf_fail(err, VF_EFORMAT, arc->path, "not a readable %s archive: %s",
-			     zip ? "zip" : "tar", archive_error_string(a));
+			     zip ? "zip" : "tar", arc->al->error_string(a));
 		goto out;
 	}
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK && !arc->torch_zip)
+	while ((r = arc->al->read_next_header(a, &e)) == ARCHIVE_OK && !arc->torch_zip)
 		if ((st = scan_entry(arc, a, e, zip, raw, err)))
 			goto out;
 	if (r != ARCHIVE_EOF && !arc->torch_zip) {
-		const char *why = raw->err.status ? raw->err.msg : archive_error_string(a);
+		const char *why = raw->err.status ? raw->err.msg : arc->al->error_string(a);
 		st = vf_fail(err, raw->err.status == VF_EIO ? VF_EIO : VF_EFORMAT, arc->path,
 			     "not a readable %s archive: %s", zip ? "zip" : "tar",
 			     why ? why : "unknown error");
@@ -884,7 +890,7 @@ static enum vf_status archive_list(struct vf_archive *arc, bool zip, struct vf_e
 	st = index_children(arc, err);
 out:
 	if (a)
-		archive_read_free(a);
+		arc->al->read_free(a);
 	vf_file_close(&raw->f);
 	vf_free(raw);
 	return st;

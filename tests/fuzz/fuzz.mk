@@ -45,7 +45,7 @@ FUZZ_LIB_SRC := $(sort $(wildcard common/*.c formats/*.c)) planner/layers.c
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_HDRS     = $(wildcard */*.h)
-FUZZ_LDLIBS   = -lcjson -larchive -lm
+FUZZ_LDLIBS   = -lcjson -lm -ldl -lpthread
 
 .PHONY: fuzz fuzz-build fuzz-seed fuzz-regress valgrind $(FUZZ_NAMES:%=fuzz-%)
 
