@@ -86,9 +86,24 @@ int vf_strmap_reserve(struct vf_strmap *m, size_t n)
 	return cap == m->cap ? 0 : resize(m, cap);
 }
 
+uint64_t vf_strmap_hash(const char *key)
+{
+	return hash(key, strlen(key));
+}
+
+void vf_strmap_prefetch(const struct vf_strmap *m, uint64_t h)
+{
+	if (m->cap)
+		__builtin_prefetch(&m->slots[h & (m->cap - 1)], 1);
+}
+
 int vf_strmap_put(struct vf_strmap *m, const char *key, uint32_t val, uint32_t *old)
 {
-	uint64_t h = hash(key, strlen(key));
+	return vf_strmap_put_h(m, key, hash(key, strlen(key)), val, old);
+}
+
+int vf_strmap_put_h(struct vf_strmap *m, const char *key, uint64_t h, uint32_t val, uint32_t *old)
+{
 	size_t i;
 
 	if ((m->len + 1) * 2 > m->cap && resize(m, m->cap ? m->cap * 2 : 16) != 0)
@@ -116,6 +131,36 @@ int vf_strmap_get(const struct vf_strmap *m, const char *key, uint32_t *val)
 	if (val)
 		*val = m->slots[i].val;
 	return 1;
+}
+
+#define AHEAD 16 /* lookups in flight: slot prefetched at +16, its key at +8 */
+
+void vf_strmap_get_many(const struct vf_strmap *m, const char *const *keys, size_t n,
+			uint32_t *vals)
+{
+	uint64_t h[AHEAD]; /* key i's hash at i % AHEAD, from its stage 1 to 3 */
+	size_t mask = m->cap - 1;
+
+	for (size_t i = 0; i < n + AHEAD; i++) {
+		if (i >= AHEAD) { /* stage 3: the look-up, its memory in cache */
+			size_t j = i - AHEAD, k;
+			vals[j] = UINT32_MAX;
+			if (m->cap &&
+			    m->slots[k = slot_of(m->slots, m->cap, keys[j], h[j % AHEAD])].hash)
+				vals[j] = m->slots[k].val;
+		}
+		if (m->cap && i >= AHEAD / 2 && i - AHEAD / 2 < n) { /* stage 2: the key */
+			const struct vf_strmap_slot *t =
+			    &m->slots[h[(i - AHEAD / 2) % AHEAD] & mask];
+			if (t->hash == h[(i - AHEAD / 2) % AHEAD])
+				__builtin_prefetch(t->key);
+		}
+		if (i < n) { /* stage 1: the slot */
+			h[i % AHEAD] = hash(keys[i], strlen(keys[i]));
+			if (m->cap)
+				__builtin_prefetch(&m->slots[h[i % AHEAD] & mask]);
+		}
+	}
 }
 
 void vf_strmap_free(struct vf_strmap *m)

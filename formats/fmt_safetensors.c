@@ -43,6 +43,7 @@
 /* One tensor as the header describes it; shape is dims[dims_at..+ndim). */
 struct st_tensor {
 	const char *name; /* inside the header text (decoded in place) */
+	uint64_t hash;	  /* vf_strmap_hash(name), computed on the parsing thread */
 	enum vf_dtype dtype;
 	uint32_t ndim;
 	size_t dims_at;
@@ -350,7 +351,11 @@ static bool read_header(struct st_header *h, size_t n, const char *path, struct 
 		if (!read_tensor(&s, h, t, path, err))
 			return false;
 	}
-	return r == 0 && vf_jscan_end(&s) && check_tiling(h, path, err);
+	if (r != 0 || !vf_jscan_end(&s) || !check_tiling(h, path, err))
+		return false;
+	for (size_t k = 0; k < h->n; k++)
+		h->t[k].hash = vf_strmap_hash(h->t[k].name);
+	return true;
 }
 
 /*
@@ -455,7 +460,11 @@ static enum vf_status st_commit(struct vf_model *m, const char *path, void *ctx,
 		    .count_params = e->numel,
 		    .count_bytes = e->end - e->begin,
 		};
-		st = vf_model_add_tensor(m, &t, path, err);
+		/* the name table is bigger than the cache: ask for the slot of
+		 * a tensor 8 ahead while this one goes in */
+		if (i + 8 < h->n)
+			vf_model_prefetch(m, h->t[i + 8].hash);
+		st = vf_model_add_tensor_h(m, &t, e->hash, path, err);
 	}
 out:
 	header_free(h);

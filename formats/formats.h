@@ -238,6 +238,10 @@ void vf_model_free(struct vf_model *m);
 
 /* Index of the tensor with this name, or -1. */
 long vf_model_find(const struct vf_model *m, const char *name);
+/* vf_model_find() for n names at once (faster on big tables): out[i] is the
+ * index of names[i], or UINT32_MAX. */
+void vf_model_find_many(const struct vf_model *m, const char *const *names, size_t n,
+			uint32_t *out);
 
 /* Sums of count_params and count_bytes over all tensors. */
 void vf_model_totals(const struct vf_model *m, uint64_t *params, uint64_t *bytes);

@@ -182,12 +182,17 @@ static enum vf_status check_shards(struct vf_model *m, const struct index *x, si
 	size_t missing = SIZE_MAX, repeated = SIZE_MAX;
 	uint64_t total = 0;
 	uint32_t *entry = vf_calloc(n + 1, sizeof(*entry)); /* k + 1, or 0 */
+	uint32_t *at = vf_malloc((x->n + 1) * sizeof(*at));
 	enum vf_status st = VF_OK;
 
-	if (!entry)
+	if (!entry || !at) {
+		vf_free(entry);
+		vf_free(at);
 		return vf_fail(err, VF_ENOMEM, index_path, "out of memory");
+	}
+	vf_model_find_many(m, x->name, x->n, at);
 	for (size_t k = 0; k < x->n; k++) {
-		long i = vf_model_find(m, x->name[k]);
+		long i = at[k] == UINT32_MAX ? -1 : (long)at[k];
 		if (i < (long)first)
 			missing = missing < k ? missing : k;
 		else if (entry[(size_t)i - first])
@@ -208,6 +213,7 @@ static enum vf_status check_shards(struct vf_model *m, const struct index *x, si
 		total += t->count_bytes;
 	}
 	vf_free(entry);
+	vf_free(at);
 	if (!st && repeated != SIZE_MAX)
 		st = vf_fail(err, VF_EFORMAT, index_path, "index repeats the key \"%s\"",
 			     x->name[repeated]);

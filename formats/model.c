@@ -112,6 +112,19 @@ enum vf_status vf_model_reserve(struct vf_model *m, size_t n, struct vf_err *err
 enum vf_status vf_model_add_tensor(struct vf_model *m, const struct vf_tensor *t, const char *path,
 				   struct vf_err *err)
 {
+	return vf_model_add_tensor_h(m, t, vf_strmap_hash(t->name), path, err);
+}
+
+void vf_model_prefetch(const struct vf_model *m, uint64_t hash)
+{
+	const struct priv *p = m->priv;
+
+	vf_strmap_prefetch(&p->names, hash);
+}
+
+enum vf_status vf_model_add_tensor_h(struct vf_model *m, const struct vf_tensor *t, uint64_t hash,
+				     const char *path, struct vf_err *err)
+{
 	struct priv *p = m->priv;
 	struct vf_tensor *nt;
 	char *name;
@@ -134,7 +147,7 @@ enum vf_status vf_model_add_tensor(struct vf_model *m, const struct vf_tensor *t
 		shape = vf_model_alloc(m, t->ndim * sizeof(*shape));
 	if (!name || (t->ndim && !shape))
 		return vf_fail(err, VF_ENOMEM, path, "out of memory");
-	r = vf_strmap_put(&p->names, name, (uint32_t)m->ntensors, &old);
+	r = vf_strmap_put_h(&p->names, name, hash, (uint32_t)m->ntensors, &old);
 	if (r < 0)
 		return vf_fail(err, VF_ENOMEM, path, "out of memory");
 	if (r == 0) {
@@ -197,6 +210,13 @@ long vf_model_find(const struct vf_model *m, const char *name)
 	uint32_t i;
 
 	return vf_strmap_get(&p->names, name, &i) ? (long)i : -1;
+}
+
+void vf_model_find_many(const struct vf_model *m, const char *const *names, size_t n, uint32_t *out)
+{
+	const struct priv *p = m->priv;
+
+	vf_strmap_get_many(&p->names, names, n, out);
 }
 
 void vf_model_free(struct vf_model *m)

@@ -28,6 +28,11 @@ enum vf_status vf_model_add_file(struct vf_model *m, const char *file, uint32_t 
  */
 enum vf_status vf_model_add_tensor(struct vf_model *m, const struct vf_tensor *t, const char *path,
 				   struct vf_err *err);
+/* The same with hash = vf_strmap_hash(t->name) computed beforehand, and a
+ * prefetch for a tensor coming soon (common/strmap.h says why). */
+enum vf_status vf_model_add_tensor_h(struct vf_model *m, const struct vf_tensor *t, uint64_t hash,
+				     const char *path, struct vf_err *err);
+void vf_model_prefetch(const struct vf_model *m, uint64_t hash);
 
 enum vf_status vf_model_warn(struct vf_model *m, struct vf_err *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
