@@ -2,7 +2,8 @@
 #
 #   make            build ./vramfit
 #   make demo       install what is missing, build, run on the bundled example
-#   make test       install, build, run every test, then again under ASan+UBSan
+#   make test       install, build, run every test, then again under ASan+UBSan,
+#                   the threaded readers under TSan, the fuzz and valgrind tiers
 #   make deps       install the missing Debian packages (no-op when present)
 #   make format     clang-format every source file
 #   make fuzz       libFuzzer on every parser (FUZZ_SECONDS=N each); fuzz-regress
@@ -47,7 +48,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 -include tests/fuzz/fuzz.mk
 -include bench/bench.mk
 
-.PHONY: all deps demo test check unit cli conformance estimate-conformance plan-conformance asan venv fixtures format clean
+.PHONY: all deps demo test check unit cli conformance estimate-conformance plan-conformance asan tsan venv fixtures format clean
 all: $(BIN)
 
 $(BIN): $(LIB_OBJ) $(CLI_OBJ)
@@ -125,13 +126,29 @@ check: unit cli conformance estimate-conformance plan-conformance
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 SAN="$(ASAN_FLAGS)" check
 
+# ThreadSanitizer on what runs threads: shards parsed on workers
+# (formats/shards.c) and libarchive loaded once (formats/archive_lib.c), and
+# vramfit itself on the sharded fixture and a 24-shard directory.
+TSAN_TESTS = test_index test_archive_lib test_safetensors_bad
+tsan:
+	@$(MAKE) --no-print-directory BUILD=build/tsan OPT=-O1 SAN=-fsanitize=thread \
+	  build/tsan/vramfit $(TSAN_TESTS:%=build/tsan/tests/%) fixtures
+	@set -e; for t in $(TSAN_TESTS); do \
+	  TSAN_OPTIONS=halt_on_error=1 VF_FIXTURES=$(FIXTURES) VF_MODELS=../shared/models \
+	    build/tsan/tests/$$t >build/tsan/$$t.log 2>&1 || { tail -40 build/tsan/$$t.log; exit 1; }; \
+	done
+	TSAN_OPTIONS=halt_on_error=1 build/tsan/vramfit inspect --json $(FIXTURES)/tiny_llama >/dev/null
+	TSAN_OPTIONS=halt_on_error=1 build/tsan/vramfit plan --gpu 24GiB --gpu 24GiB $(FIXTURES)/tiny_llama >/dev/null
+	@echo "make tsan: no data races"
+
 test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory tsan
 	@$(MAKE) --no-print-directory fuzz-regress
 	@$(MAKE) --no-print-directory -j2 fuzz FUZZ_SECONDS=10
 	@$(MAKE) --no-print-directory valgrind
-	@echo "make test: all tiers passed (plain, ASan+UBSan, fuzz, valgrind)"
+	@echo "make test: all tiers passed (plain, ASan+UBSan, TSan, fuzz, valgrind)"
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(wildcard */*.h tests/unit/*.h)
