@@ -287,6 +287,34 @@ bool vf_jscan_null(struct vf_jscan *s)
 	return true;
 }
 
+/*
+ * How many of the 8 bytes at p are leading decimal digits, and their value:
+ * one 8-byte load instead of a loop per digit, for the ~370k numbers of a
+ * DeepSeek-V3 header set.  A byte is a digit when subtracting '0' does not
+ * borrow and adding 0x46 does not reach 0x80; carries and borrows only move
+ * toward later bytes, which lie after the first non-digit anyway.
+ */
+static unsigned digits8(const char *p, uint64_t *val)
+{
+	uint64_t w, nd;
+	unsigned n;
+
+	memcpy(&w, p, 8);
+	nd = ((w + 0x4646464646464646ULL) | (w - 0x3030303030303030ULL)) & 0x8080808080808080ULL;
+	n = nd ? (unsigned)__builtin_ctzll(nd) / 8 : 8;
+	if (n == 0)
+		return 0;
+	/* digit values, the first (most significant) in the lowest byte; the
+	 * shift puts zeros, that is leading zeros, below them */
+	w = (w - 0x3030303030303030ULL) << (8 * (8 - n));
+	w = (w * 10) + (w >> 8);
+	w = (((w & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
+	     (((w >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >>
+	    32;
+	*val = w;
+	return n;
+}
+
 /* A number token by the RFC 8259 grammar; *whole when it is digits only and
  * below 2^53, with the value in *v. */
 static bool number(struct vf_jscan *s, uint64_t *v, bool *whole)
@@ -296,18 +324,19 @@ static bool number(struct vf_jscan *s, uint64_t *v, bool *whole)
 	bool big = false;
 
 	*whole = false;
-	/* the common case: a few digits and a delimiter */
-	if (p < e && *p >= '1' && *p <= '9') {
-		const char *q = p;
-		for (; q < e && q - p < 15 && *q >= '0' && *q <= '9'; q++)
-			x = x * 10 + (uint64_t)(*q - '0');
-		if (q < e && (*q == ',' || *q == ']' || *q == '}') && q - p < 15) {
-			*v = x; /* below 10^15 < 2^53 */
+	/* the common case: up to 15 digits (below 2^53) and a delimiter */
+	if (e - p > 16 && *p >= '1' && *p <= '9') {
+		static const uint64_t pow10[9] = {1,	  10,	   100,	     1000,     10000,
+						  100000, 1000000, 10000000, 100000000};
+		uint64_t hi, lo = 0;
+		unsigned n = digits8(p, &hi), m = n == 8 ? digits8(p + 8, &lo) : 0;
+		char c = p[n + m];
+		if (n + m < 16 && (c == ',' || c == ']' || c == '}')) {
+			*v = hi * pow10[m] + lo;
 			*whole = true;
-			s->p = (char *)q;
+			s->p = (char *)p + n + m;
 			return true;
 		}
-		x = 0;
 	}
 	if (p < e && *p == '-')
 		p++;

@@ -138,6 +138,55 @@ static void test_values(void **state)
 	assert_int_equal(err.status, VF_OK);
 }
 
+/*
+ * Integers of every length from 1 to 20 digits, at every position near the
+ * end of the text (the 8-byte fast path must not read past it), against
+ * strtoull: whole numbers below 2^53 come back exact, the rest are refused.
+ */
+static void test_integers(void **state)
+{
+	char t[64];
+	unsigned long long seed = 88172645463325252ULL;
+
+	(void)state;
+	for (int len = 1; len <= 20; len++) {
+		for (int rep = 0; rep < 300; rep++) {
+			char num[24];
+			struct vf_err err = {0};
+			struct vf_jscan s;
+			size_t i = 0;
+			uint64_t x = 0;
+			int r, pad = rep % 20;
+			unsigned long long want;
+
+			for (int d = 0; d < len; d++) {
+				seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+				num[d] =
+				    (char)('0' + (d == 0 && len > 1 ? 1 + seed % 9 : seed % 10));
+			}
+			num[len] = '\0';
+			want = strtoull(num, NULL, 10); /* 20 digits may saturate: >= 2^53 anyway */
+			/* "[NUM,1   ...]": pad spaces move the number's end against the text's */
+			snprintf(t, sizeof(t), "[%s%s%.*s]", num, rep % 2 ? "" : ",1", pad,
+				 "                    ");
+			vf_jscan_init(&s, t, strlen(t), "f", "text", &err);
+			assert_true(vf_jscan_open(&s, '['));
+			assert_int_equal(vf_jscan_item(&s, &i), 1);
+			r = vf_jscan_uint(&s, &x);
+			if (want < (1ULL << 53) && len < 20) {
+				if (r != 1 || x != want)
+					fail_msg("%s: got %d, %llu", num, r, (unsigned long long)x);
+			} else if (r != 0) {
+				fail_msg("%s: accepted as %llu", num, (unsigned long long)x);
+			}
+			while ((r = vf_jscan_item(&s, &i)) > 0)
+				assert_true(vf_jscan_skip(&s));
+			assert_int_equal(r, 0);
+			assert_true(vf_jscan_end(&s));
+		}
+	}
+}
+
 /* Nesting is bounded (no stack overflow on hostile text); 64 levels pass. */
 static void test_depth(void **state)
 {
@@ -218,7 +267,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cases),  cmocka_unit_test(test_values),
 	    cmocka_unit_test(test_depth),  cmocka_unit_test(test_wrong),
-	    cmocka_unit_test(test_strmap),
+	    cmocka_unit_test(test_strmap), cmocka_unit_test(test_integers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
