@@ -8,7 +8,8 @@
 #    inclusive cost of the functions that matter;
 # 2. perf record (cpu-clock samples with DWARF call graphs; this VM has no
 #    hardware counters): the self-time table;
-# 3. bench/proto_scan.c, the prototype of the proposed fix, on the same checkpoint.
+# 3. page faults (perf stat), which cost a third of the run before big blocks
+#    were made huge-page friendly (common/mem.c).
 # Needs valgrind and perf; writes into build/bench-profile/.
 set -eu
 VF=${1:-./vramfit}
@@ -23,7 +24,7 @@ valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" "$VF" "$@" "
 	>/dev/null 2>"$OUT/callgrind.log"
 grep -E "Collected|refs" "$OUT/callgrind.log" | tail -1
 callgrind_annotate --tree=caller --inclusive=yes "$OUT/callgrind.out" 2>/dev/null |
-	grep -E '\*  .*:(vf_model_open_opts|vf_index_read|vf_read_shards|vf_json_parse|cJSON_ParseWithLengthOpts|cJSON_Delete|find_duplicate_key|vf_utf8_valid|parse_header|parse_info|vf_model_add_tensor|vf_strmap_put|vf_strmap_get|vf_layers_group|vf_estimate|plan_solve|vf_run_layers|vf_tensor_params|qsort|print_json|vf_file_slurp) ' |
+	grep -E '\*  .*:(vf_model_open_opts|vf_index_read|vf_shards_finish|run_next|st_parse|st_commit|check_shards|vf_jscan_string|vf_jscan_key|vf_jscan_uint|number|vf_model_add_tensor_h|vf_strmap_put_h|vf_strmap_get_many|vf_file_slurp|vf_layers_group|vf_estimate|plan_solve|vf_run_layers|print_json) ' |
 	sed 's/ \[.*\]$//' | head -40
 
 if perf stat -e cpu-clock true >/dev/null 2>&1; then
@@ -37,11 +38,8 @@ if perf stat -e cpu-clock true >/dev/null 2>&1; then
 		2>/dev/null | grep -v '^#' | grep -v '^$' | grep -v 'inlined\|_start\|kallsyms' | head -40
 fi
 
-# 3. The floor of the proposed fix: bench/proto_scan.c (a prototype of a strict,
-#    tree-free reader) on the same directory, in-process times.
-if [ -f "$CK/model.safetensors.index.json" ]; then
-	echo "== prototype tree-free reader (bench/proto_scan.c), in-process"
-	${CC:-cc} -std=c11 -O2 -o "$OUT/proto_scan" bench/proto_scan.c -lpthread
-	"$OUT/proto_scan" -r 5 "$CK" | tail -2
-	"$OUT/proto_scan" -j 2 -r 5 "$CK" | tail -2
+if perf stat -e page-faults true >/dev/null 2>&1; then
+	echo "== page faults and CPU (perf stat, 10 runs)"
+	perf stat -e page-faults,task-clock -r 10 "$VF" "$@" "$CK" 2>&1 >/dev/null |
+		grep -E 'page-faults|task-clock|elapsed'
 fi
