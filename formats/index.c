@@ -165,7 +165,10 @@ static bool read_index(struct index *x, size_t len, const char *path, struct vf_
 	vf_strmap_free(&seen);
 	if (!ok || r != 0 || !vf_jscan_end(&s))
 		return false;
-	return wm || !vf_fail(err, VF_EFORMAT, path, "index has no \"weight_map\" object");
+	if (!wm)
+		return !vf_fail(err, VF_EFORMAT, path, "index has no \"weight_map\" object");
+	/* an index of nothing loads nothing: say so rather than plan 0 bytes */
+	return x->n > 0 || !vf_fail(err, VF_EFORMAT, path, "index has an empty \"weight_map\"");
 }
 
 /*

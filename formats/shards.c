@@ -215,8 +215,8 @@ enum vf_status vf_shards_finish(struct vf_shards *sh, struct vf_model *m, struct
 	sh->closed = true;
 	pthread_cond_broadcast(&sh->work);
 	n = sh->n;
-	if ((order = vf_calloc(n + 1, sizeof(*order))) != NULL)
-		memcpy(order, sh->jobs, n * sizeof(*order));
+	if ((order = vf_calloc(n + 1, sizeof(*order))) != NULL && n)
+		memcpy(order, sh->jobs, n * sizeof(*order)); /* jobs is NULL when n is 0 */
 	pthread_mutex_unlock(&sh->mu);
 	if (!order) {
 		shards_free(sh);

@@ -99,6 +99,8 @@ static void test_index_errors(void **state)
 		     "model.safetensors.index.json", "is not a plain file name");
 	expect_error("no_weight_map", "{\"metadata\":{}}", "model.safetensors.index.json",
 		     "no \"weight_map\" object");
+	expect_error("empty_weight_map", "{\"weight_map\": {\n }}", "model.safetensors.index.json",
+		     "index has an empty \"weight_map\"");
 	expect_error("index_not_json", "{\"weight_map\":", "model.safetensors.index.json",
 		     "index is not valid JSON");
 	expect_error("index_dup",
