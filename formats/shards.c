@@ -33,7 +33,7 @@ struct job {
 	char *path;
 	void *parsed;
 	struct vf_err err;
-	bool done;
+	bool claimed, done;
 };
 
 struct worker_arg {
@@ -46,7 +46,7 @@ struct vf_shards {
 	const struct vf_shard_ops *ops;
 	void *ctx;
 	struct job **jobs;   /* in the order they were added */
-	size_t n, cap, next; /* next: the first job nobody has claimed */
+	size_t n, cap, next; /* jobs before next are all claimed */
 	bool closed, stop;
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
@@ -70,11 +70,18 @@ static void run_job(struct vf_shards *sh, struct job *j, struct vf_arena *scratc
 		sh->ops->parse(j->path, sh->ctx, scratch, &j->parsed, &j->err);
 }
 
-/* Claims and runs the next job; called and returns with the lock held. */
-static void run_next(struct vf_shards *sh, struct vf_arena *scratch)
+/* The first job nobody has claimed, or NULL; with the lock held. */
+static struct job *unclaimed(struct vf_shards *sh)
 {
-	struct job *j = sh->jobs[sh->next++];
+	while (sh->next < sh->n && sh->jobs[sh->next]->claimed)
+		sh->next++;
+	return sh->next < sh->n ? sh->jobs[sh->next] : NULL;
+}
 
+/* Claims and runs job j; called and returns with the lock held. */
+static void run_claimed(struct vf_shards *sh, struct job *j, struct vf_arena *scratch)
+{
+	j->claimed = true;
 	pthread_mutex_unlock(&sh->mu);
 	run_job(sh, j, scratch);
 	pthread_mutex_lock(&sh->mu);
@@ -89,11 +96,12 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&sh->mu);
 	for (;;) {
-		while (!sh->stop && !sh->closed && sh->next == sh->n)
+		struct job *j;
+		while (!sh->stop && !sh->closed && !unclaimed(sh))
 			pthread_cond_wait(&sh->work, &sh->mu);
-		if (sh->stop || sh->next == sh->n)
+		if (sh->stop || !(j = unclaimed(sh)))
 			break;
-		run_next(sh, scratch);
+		run_claimed(sh, j, scratch);
 	}
 	pthread_mutex_unlock(&sh->mu);
 	return NULL;
@@ -228,9 +236,16 @@ enum vf_status vf_shards_finish(struct vf_shards *sh, struct vf_model *m, struct
 		if (i && strcmp(j->path, order[i - 1]->path) == 0)
 			continue; /* named twice: read once */
 		pthread_mutex_lock(&sh->mu);
+		/* This job first; while a worker has it, help with others.  With
+		 * no workers the jobs run strictly in name order and stop at the
+		 * first error, as a serial read does: no work past it (tests
+		 * count allocations). */
+		if (!j->claimed)
+			run_claimed(sh, j, &sh->scratch[0]);
 		while (!j->done) {
-			if (sh->next < sh->n)
-				run_next(sh, &sh->scratch[0]); /* help rather than wait */
+			struct job *other = sh->nthreads ? unclaimed(sh) : NULL;
+			if (other)
+				run_claimed(sh, other, &sh->scratch[0]);
 			else
 				pthread_cond_wait(&sh->done, &sh->mu);
 		}

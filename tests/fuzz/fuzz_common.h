@@ -21,6 +21,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -250,20 +251,29 @@ static inline enum vf_status fuzz_open_path(const char *path, struct vf_err *err
 }
 
 /*
- * Runs one input through run() twice: plainly, then with the k-th of its
+ * Runs one input through run() three times: plainly, serially, then with the k-th of its
  * allocations failing (k from the input's hash), which must end in VF_ENOMEM.
- * run() must be deterministic.
+ * run() must be deterministic, and give the same answer on threads as on one.
  */
 static inline void fuzz_twice(enum vf_status (*run)(const uint8_t *d, size_t n, struct vf_err *err),
 			      const uint8_t *data, size_t size)
 {
-	struct vf_err err = {0};
+	struct vf_err err = {0}, serial = {0};
 	enum vf_status st;
 	unsigned long allocs, k;
 
+	/* 1: as vramfit runs (shards may be parsed on threads) */
 	vf_mem_fail_at(0);
 	st = run(data, size, &err);
 	fuzz_check_err(st, &err);
+	/* 2: with a failure armed but never reached, which keeps everything on
+	 * one thread (formats/shards.c): the same outcome, word for word, and
+	 * the allocation count of the serial path that run 3 takes (threads
+	 * may work past the first error) */
+	vf_mem_fail_at(ULONG_MAX);
+	if (run(data, size, &serial) != st || strcmp(serial.msg, err.msg) != 0 ||
+	    strcmp(serial.path, err.path) != 0)
+		fuzz_fail("threaded and serial reads differ");
 	allocs = vf_mem_fail_at(0);
 	if (!allocs)
 		return;
