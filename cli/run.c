@@ -242,6 +242,59 @@ int vf_wopts_parse(struct vf_wopts *o, int c, const char *arg, const char *cmd)
 
 /* ---- gathering ---- */
 
+static bool same_conv(const struct vf_wconv *a, const struct vf_wconv *b)
+{
+	return a->dtype == b->dtype && a->upcast == b->upcast && a->quant == b->quant &&
+	       a->bits == b->bits && a->group == b->group;
+}
+
+/* The checkpoint's layers with bytes after conversion c and logical
+ * parameters, and the config's buffers and ties, matched by layer name. */
+static enum vf_status ckpt_layers(struct vf_run *r, const struct vf_wconv *c, struct vf_err *err)
+{
+	struct vf_layers sl = {0};
+	struct vf_strmap map = {0};
+	struct vf_err ignore = {0};
+	enum vf_status st;
+
+	if (!r->ly_grouped) {
+		if ((st = vf_layers_group(r->m, r->m->ordered, &r->ly, err)))
+			return st;
+		r->ly_grouped = true;
+	} else if (same_conv(&r->ly_conv, c)) {
+		return VF_OK;
+	}
+	r->ly_conv = *c;
+	vf_layers_weigh(&r->ly, &r->ck, c);
+	for (size_t i = 0; i < r->ly.n; i++)
+		r->ly.v[i].buffer_bytes = 0;
+	vf_free(r->ly.tied_to);
+	r->ly.tied_to = NULL;
+	if (!r->have_s || r->s.approximate || vf_layers_from_synth(&r->s, c, &sl, &ignore))
+		return VF_OK;
+	vf_strmap_reserve(&map, r->ly.n); /* else the puts grow it */
+	for (size_t i = 0; i < r->ly.n; i++)
+		if (vf_strmap_put(&map, r->ly.v[i].name, (uint32_t)i, NULL) < 0)
+			break;
+	for (size_t i = 0; i < sl.n; i++) {
+		uint32_t li, lo;
+		if (!vf_strmap_get(&map, sl.v[i].name, &li))
+			continue;
+		r->ly.v[li].buffer_bytes = sl.v[i].buffer_bytes;
+		if (sl.tied_to && sl.tied_to[i] >= 0 &&
+		    vf_strmap_get(&map, sl.v[sl.tied_to[i]].name, &lo)) {
+			if (!r->ly.tied_to && (r->ly.tied_to = vf_malloc(r->ly.n * sizeof(long))))
+				for (size_t k = 0; k < r->ly.n; k++)
+					r->ly.tied_to[k] = -1;
+			if (r->ly.tied_to)
+				r->ly.tied_to[li] = (long)lo;
+		}
+	}
+	vf_strmap_free(&map);
+	vf_layers_release(&sl);
+	return VF_OK;
+}
+
 /* The layers of the checkpoint (or of the config), with bytes as the weights
  * will sit in memory, logical parameters, and the config's buffers and ties. */
 enum vf_status vf_run_layers(struct vf_run *r, struct vf_err *err)
@@ -251,52 +304,14 @@ enum vf_status vf_run_layers(struct vf_run *r, struct vf_err *err)
 
 	vf_free(r->kv);
 	r->kv = NULL;
-	vf_layers_release(&r->ly);
-
 	if (!r->m->ntensors) {
+		vf_layers_release(&r->ly);
 		if (!r->have_s)
 			return VF_OK;
 		if ((st = vf_layers_from_synth(&r->s, c, &r->ly, err)))
 			return st;
-	} else {
-		struct vf_layers sl = {0};
-		struct vf_strmap map = {0};
-		struct vf_err ignore = {0};
-		if ((st = vf_layers_group(r->m, r->m->ordered, &r->ly, err)))
-			return st;
-		for (size_t i = 0; i < r->ly.n; i++)
-			r->ly.v[i].params = r->ly.v[i].bytes = 0;
-		for (size_t i = 0; i < r->m->ntensors; i++) {
-			const struct vf_tensor *t = &r->m->tensors[i];
-			struct vf_layer *l = &r->ly.v[r->ly.of_tensor[i]];
-			l->params += vf_tensor_params(t, &r->m->arch);
-			if (t->count_bytes)
-				l->bytes += vf_tensor_bytes_as(t, -1, c);
-		}
-		/* buffers and ties from the config, matched by layer name */
-		if (r->have_s && !r->s.approximate &&
-		    !vf_layers_from_synth(&r->s, c, &sl, &ignore)) {
-			for (size_t i = 0; i < r->ly.n; i++)
-				if (vf_strmap_put(&map, r->ly.v[i].name, (uint32_t)i, NULL) < 0)
-					break;
-			for (size_t i = 0; i < sl.n; i++) {
-				uint32_t li, lo;
-				if (!vf_strmap_get(&map, sl.v[i].name, &li))
-					continue;
-				r->ly.v[li].buffer_bytes = sl.v[i].buffer_bytes;
-				if (sl.tied_to && sl.tied_to[i] >= 0 &&
-				    vf_strmap_get(&map, sl.v[sl.tied_to[i]].name, &lo)) {
-					if (!r->ly.tied_to &&
-					    (r->ly.tied_to = vf_malloc(r->ly.n * sizeof(long))))
-						for (size_t k = 0; k < r->ly.n; k++)
-							r->ly.tied_to[k] = -1;
-					if (r->ly.tied_to)
-						r->ly.tied_to[li] = (long)lo;
-				}
-			}
-			vf_strmap_free(&map);
-			vf_layers_release(&sl);
-		}
+	} else if ((st = ckpt_layers(r, c, err))) {
+		return st;
 	}
 	if (!r->ly.n)
 		return VF_OK;
@@ -338,6 +353,8 @@ enum vf_status vf_run_load(struct vf_run *r, const char *path, const struct vf_o
 	} else if (vf_model_open_opts(r->path, oo, &r->m, err)) {
 		return err->status;
 	}
+	if (r->m->ntensors && vf_ckpt_init(&r->ck, r->m, err))
+		return err->status;
 	if (r->m->arch.present) {
 		if (!vf_synth_build(&r->m->arch, &r->m->arch.x, r->o->w.engine, &r->s, err)) {
 			r->have_s = true;
@@ -375,7 +392,7 @@ enum vf_status vf_run_load(struct vf_run *r, const char *path, const struct vf_o
 		    (unsigned long long)(r->o->w.seq + r->o->w.gen), (long long)r->s.max_positions);
 	if (r->have_s && !r->s.approximate && r->m->ntensors) {
 		char *msgs[4];
-		size_t n = vf_synth_compare(&r->s, r->m, msgs, 4);
+		size_t n = vf_synth_compare(&r->s, &r->ck, msgs, 4);
 		for (size_t i = 0; i < n; i++) {
 			vf_run_warn(r, "%s", msgs[i]);
 			vf_free(msgs[i]);
@@ -388,7 +405,8 @@ enum vf_status vf_run_load(struct vf_run *r, const char *path, const struct vf_o
 
 enum vf_status vf_run_estimate(struct vf_run *r, struct vf_err *err)
 {
-	return vf_estimate(r->m, r->have_s ? &r->s : NULL, &r->o->w, &r->est, err);
+	return vf_estimate_ckpt(r->m->ntensors ? &r->ck : NULL, r->have_s ? &r->s : NULL, &r->o->w,
+				&r->est, err);
 }
 
 void vf_run_release(struct vf_run *r)
@@ -399,9 +417,11 @@ void vf_run_release(struct vf_run *r)
 	vf_free(r->kv);
 	r->kv = NULL;
 	vf_layers_release(&r->ly);
+	r->ly_grouped = false;
 	if (r->have_s)
 		vf_synth_release(&r->s);
 	r->have_s = false;
+	vf_ckpt_release(&r->ck);
 	vf_model_free(r->m);
 	r->m = NULL;
 }

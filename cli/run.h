@@ -63,10 +63,15 @@ struct vf_run {
 	struct vf_wopts *o;
 	const char *path;
 	struct vf_model *m;
+	struct vf_ckpt ck; /* m's tensors read once, when it has any */
 	struct vf_synth s;
 	bool have_s;
 	struct vf_estimate est;
 	struct vf_layers ly;
+	/* A checkpoint's layers are grouped once, and weighed again only when
+	 * the weights' conversion changes (plan solves again for each remedy). */
+	struct vf_wconv ly_conv;
+	bool ly_grouped;
 	uint64_t *kv; /* per layer */
 	char *warn[VF_RUN_MAX_WARN];
 	size_t nwarn;

@@ -227,24 +227,31 @@ enum vf_status vf_capacity_train(const struct vf_cap_train *in, const struct vf_
 	uint64_t margin = in->margin == UINT64_MAX ? vf_cap_default_margin(g->total) : in->margin;
 	struct vf_workload w = *in->w;
 	struct vf_estimate e;
+	struct vf_ckpt ck, *pk = NULL;
 	uint64_t unsharded;
 	enum vf_status st;
 
 	memset(out, 0, sizeof(*out));
+	/* estimated once per GPU count: its tensors are read once */
+	if (in->m && in->m->ntensors) {
+		if ((st = vf_ckpt_init(&ck, in->m, err)))
+			return st;
+		pk = &ck;
+	}
 	/* the weights one GPU would hold without ZeRO: what ZeRO-3 partitions */
 	w.zero_stage = 0;
 	w.dp = 1;
 	w.context = g->context;
-	if ((st = vf_estimate(in->m, in->s, &w, &e, err)))
-		return st;
+	if ((st = vf_estimate_ckpt(pk, in->s, &w, &e, err)))
+		goto out;
 	unsharded = e.weights;
 	for (unsigned n = 1; n <= VF_CAP_MAX_GPUS; n = n < VF_CAP_NODE ? n + 1 : n + VF_CAP_NODE) {
 		struct vf_cap_layout L;
 		uint64_t host = 0;
 		w.zero_stage = 3;
 		w.dp = n;
-		if ((st = vf_estimate(in->m, in->s, &w, &e, err)))
-			return st;
+		if ((st = vf_estimate_ckpt(pk, in->s, &w, &e, err)))
+			goto out;
 		memset(&L, 0, sizeof(L));
 		L.weights = e.weights;
 		L.gradients = e.gradients;
@@ -277,8 +284,10 @@ enum vf_status vf_capacity_train(const struct vf_cap_train *in, const struct vf_
 		if (L.fits || n == 1)
 			*out = L;
 		if (L.fits)
-			return VF_OK;
+			break;
 	}
-	out->fits = false;
-	return VF_OK;
+out:
+	if (pk)
+		vf_ckpt_release(pk);
+	return st;
 }

@@ -1,16 +1,25 @@
 /*
  * layers.c - tensor names -> layers in execution order; see planner.h.
  *
- * Two passes.  The first finds the block stacks ("containers": the prefix
- * before a numeric component, e.g. "model.layers", "transformer.h",
- * "encoder.block", "blk").  The second assigns every tensor a layer and a sort
- * key.  A non-block tensor hangs off the stack it shares the longest name
- * prefix with, one component deeper than that shared prefix; so
- * "model.norm.weight" beside "model.layers" becomes "model.norm", and
- * "lm_head.weight" becomes "lm_head".  Embedding-like layers go before their
- * stack, everything else after it.  Checkpoint files sort names
- * alphabetically, so without this "model.layers.10" would come before
- * "model.layers.2" and "lm_head" before "model.embed_tokens".
+ * A tensor with a numeric component belongs to a block: the layer is the name
+ * up to that component ("model.layers.7"), its stack ("container") the name
+ * before it ("model.layers"; also "transformer.h", "encoder.block", "blk").
+ * A non-block tensor hangs off the stack it shares the longest name prefix
+ * with, one component deeper than that shared prefix; so "model.norm.weight"
+ * beside "model.layers" becomes "model.norm", and "lm_head.weight" becomes
+ * "lm_head".  Embedding-like layers go before their stack, everything else
+ * after it.  Checkpoint files sort names alphabetically, so without this
+ * "model.layers.10" would come before "model.layers.2" and "lm_head" before
+ * "model.embed_tokens".
+ *
+ * One pass over the tensors places the block tensors and finds the stacks;
+ * the few others wait until every stack is known; then the layers are sorted.
+ * Cost: a checkpoint can hold ~100k tensors (DeepSeek-V3: 92k), almost all
+ * inside blocks and listed block by block.  A name that starts with the
+ * previous block layer's name and a dot ("model.layers.7" + ".mlp...") has
+ * the same first numeric component, so it belongs to that layer: it is placed
+ * with one prefix compare, without splitting the name, copying it or looking
+ * it up.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -98,9 +107,10 @@ static const char *const head_words[] = {"head",       "output", "lm",	  "cls",
 static const char *const early_words[] = {"vision", "visual", "image", "audio", "encoder", NULL};
 
 struct container {
-	const char *name; /* borrowed from a tensor name: first len bytes */
+	const char *name; /* the stack's name, len bytes */
 	size_t len;
-	int rank; /* execution position among containers */
+	int rank;     /* first appearance, then execution position among containers */
+	uint32_t idx; /* first appearance, kept */
 	struct name_parts parts;
 };
 
@@ -150,101 +160,193 @@ static size_t common_parts(const char *s, const struct name_parts *p, const stru
 }
 
 struct grouping {
-	struct container *cs;
+	struct container *cs; /* in first appearance order until sorted */
 	size_t ncs, ccap;
-	struct vf_strmap cmap; /* container name -> index (names owned by cnames) */
+	struct vf_strmap cmap; /* container name -> first appearance (names owned by cnames) */
 	char **cnames;
 	struct vf_strmap lmap; /* layer name -> index */
 	struct sortrec *recs;
-	size_t cap;
+	uint32_t *stack_of; /* per layer: its container's first appearance (blocks) */
+	size_t lcap;	    /* of out->v, recs and stack_of */
+	size_t *loose;	    /* tensors outside blocks, placed once the stacks are known */
+	size_t nloose, loosecap;
 };
 
-static enum vf_status find_containers(const struct vf_model *m, struct grouping *g,
-				      struct vf_err *err)
-{
-	struct name_parts p;
+/* The block layer a name was last found in: a name that starts with it and a
+ * dot lies in the same layer (see the file comment). */
+struct last_block {
+	const char *name; /* a tensor name whose first len bytes name the layer */
+	size_t len;	  /* 0: none yet */
+	uint32_t layer;
+};
 
-	for (size_t i = 0; i < m->ntensors; i++) {
-		const char *s = m->tensors[i].name;
-		long k;
-		char *cn;
-		int r;
-		split(s, &p);
-		k = first_numeric(s, &p);
-		if (k < 0)
-			continue;
-		/* consecutive tensors share their stack: skip the copy and the map */
-		if (g->ncs && g->cnames[g->ncs - 1] &&
-		    strlen(g->cnames[g->ncs - 1]) == prefix_len(&p, (size_t)k) &&
-		    strncmp(g->cnames[g->ncs - 1], s, prefix_len(&p, (size_t)k)) == 0)
-			continue;
-		if (!(cn = vf_strndup(s, prefix_len(&p, (size_t)k))))
-			return vf_fail(err, VF_ENOMEM, "", "out of memory");
-		r = vf_strmap_put(&g->cmap, cn, (uint32_t)g->ncs, NULL);
-		if (r <= 0) {
-			vf_free(cn);
-			if (r < 0)
-				return vf_fail(err, VF_ENOMEM, "", "out of memory");
-			continue;
-		}
-		if (g->ncs == g->ccap) {
-			size_t nc = g->ccap ? g->ccap * 2 : 8;
-			struct container *a = vf_realloc(g->cs, nc * sizeof(*a));
-			char **b = vf_realloc(g->cnames, nc * sizeof(*b));
-			if (a)
-				g->cs = a;
-			if (b)
-				g->cnames = b;
-			if (!a || !b) {
-				vf_strmap_free(&g->cmap); /* cn is in it but not yet owned */
-				vf_free(cn);
-				return vf_fail(err, VF_ENOMEM, "", "out of memory");
-			}
-			g->ccap = nc;
-		}
-		g->cnames[g->ncs] = cn;
-		g->cs[g->ncs].name = cn;
-		g->cs[g->ncs].len = strlen(cn);
-		g->cs[g->ncs].rank = (int)g->ncs;
-		split(cn, &g->cs[g->ncs].parts);
-		if (!*cn)
-			g->cs[g->ncs].parts.n = 0;
-		g->ncs++;
+static bool in_last_block(const struct last_block *lb, const char *s)
+{
+	/* strncmp first: it stops at the end of a shorter s */
+	return lb->len && strncmp(s, lb->name, lb->len) == 0 && s[lb->len] == '.';
+}
+
+/* The container named s[0..len): its first appearance, added when new. */
+static enum vf_status container_of(struct grouping *g, const char *s, size_t len, uint32_t *ci,
+				   struct vf_err *err)
+{
+	struct container *c;
+	char *cn;
+	int r;
+
+	/* consecutive blocks share their stack: skip the copy and the map */
+	if (g->ncs && g->cs[g->ncs - 1].len == len && memcmp(g->cs[g->ncs - 1].name, s, len) == 0) {
+		*ci = (uint32_t)g->ncs - 1;
+		return VF_OK;
 	}
-	if (g->ncs)
-		qsort(g->cs, g->ncs, sizeof(*g->cs), cmp_container);
-	for (size_t i = 0; i < g->ncs; i++)
-		g->cs[i].rank = (int)i;
+	if (!(cn = vf_strndup(s, len)))
+		return vf_fail(err, VF_ENOMEM, "", "out of memory");
+	r = vf_strmap_put(&g->cmap, cn, (uint32_t)g->ncs, ci);
+	if (r <= 0) {
+		vf_free(cn);
+		return r < 0 ? vf_fail(err, VF_ENOMEM, "", "out of memory") : VF_OK;
+	}
+	if (g->ncs == g->ccap) {
+		size_t nc = g->ccap ? g->ccap * 2 : 8;
+		struct container *a = vf_realloc(g->cs, nc * sizeof(*a));
+		char **b = vf_realloc(g->cnames, nc * sizeof(*b));
+		if (a)
+			g->cs = a;
+		if (b)
+			g->cnames = b;
+		if (!a || !b) {
+			vf_strmap_free(&g->cmap); /* cn is in it but not yet owned */
+			vf_free(cn);
+			return vf_fail(err, VF_ENOMEM, "", "out of memory");
+		}
+		g->ccap = nc;
+	}
+	*ci = (uint32_t)g->ncs;
+	g->cnames[g->ncs] = cn;
+	c = &g->cs[g->ncs++];
+	c->name = cn;
+	c->len = len;
+	c->rank = (int)*ci;
+	c->idx = *ci;
+	split(cn, &c->parts);
+	if (!*cn)
+		c->parts.n = 0;
 	return VF_OK;
 }
 
-/* Works out the layer name (into *name, length *nlen) and sort key of tensor s. */
-static void classify(const char *s, const struct grouping *g, size_t *nlen, struct key *key,
-		     enum vf_layer_kind *kind, long *block)
+/* The layer named name (which it takes), added when new with kind, block
+ * and key; *li its index. */
+static enum vf_status layer_named(struct grouping *g, struct vf_layers *out, char *name,
+				  enum vf_layer_kind kind, long block, const struct key *key,
+				  uint32_t *li, struct vf_err *err)
+{
+	int r;
+
+	if (!name)
+		return vf_fail(err, VF_ENOMEM, "", "out of memory");
+	r = vf_strmap_put(&g->lmap, name, (uint32_t)out->n, li);
+	if (r <= 0) {
+		vf_free(name);
+		return r < 0 ? vf_fail(err, VF_ENOMEM, "", "out of memory") : VF_OK;
+	}
+	if (out->n == g->lcap) {
+		size_t nc = g->lcap ? g->lcap * 2 : 64;
+		struct vf_layer *a = vf_realloc(out->v, nc * sizeof(*a));
+		struct sortrec *b = vf_realloc(g->recs, nc * sizeof(*b));
+		uint32_t *c = vf_realloc(g->stack_of, nc * sizeof(*c));
+		if (a)
+			out->v = a;
+		if (b)
+			g->recs = b;
+		if (c)
+			g->stack_of = c;
+		if (!a || !b || !c) {
+			vf_strmap_free(&g->lmap);
+			vf_free(name);
+			return vf_fail(err, VF_ENOMEM, "", "out of memory");
+		}
+		g->lcap = nc;
+	}
+	*li = (uint32_t)out->n++;
+	memset(&out->v[*li], 0, sizeof(out->v[*li]));
+	out->v[*li].name = name;
+	out->v[*li].kind = kind;
+	out->v[*li].block = block;
+	g->recs[*li].k = *key;
+	g->recs[*li].idx = *li;
+	return VF_OK;
+}
+
+static void count(struct vf_layers *out, uint32_t li, size_t i, const struct vf_tensor *t)
+{
+	out->of_tensor[i] = li;
+	out->v[li].ntensors++;
+	out->v[li].params += t->count_params;
+	out->v[li].bytes += t->count_bytes;
+}
+
+/* Places the tensors inside blocks, finds the stacks, and lists the others
+ * in g->loose. */
+static enum vf_status place_blocks(const struct vf_model *m, struct grouping *g,
+				   struct vf_layers *out, struct vf_err *err)
+{
+	struct last_block lb = {0};
+	struct name_parts p;
+	enum vf_status st;
+
+	for (size_t i = 0; i < m->ntensors; i++) {
+		const char *s = m->tensors[i].name;
+		struct key key;
+		uint32_t li, ci;
+		long k;
+
+		if (in_last_block(&lb, s)) {
+			count(out, lb.layer, i, &m->tensors[i]);
+			continue;
+		}
+		split(s, &p);
+		k = first_numeric(s, &p);
+		if (k < 0) {
+			if (g->nloose == g->loosecap) {
+				size_t nc = g->loosecap ? g->loosecap * 2 : 16;
+				size_t *a = vf_realloc(g->loose, nc * sizeof(*a));
+				if (!a)
+					return vf_fail(err, VF_ENOMEM, "", "out of memory");
+				g->loose = a;
+				g->loosecap = nc;
+			}
+			g->loose[g->nloose++] = i;
+			continue;
+		}
+		if ((st = container_of(g, s, prefix_len(&p, (size_t)k), &ci, err)))
+			return st;
+		/* ranked by its stack once the stacks are sorted (place_loose) */
+		key = (struct key){0, 1, block_number(s, &p, (size_t)k), i};
+		if ((st = layer_named(g, out, vf_strndup(s, prefix_len(&p, (size_t)k + 1)),
+				      VF_LAYER_BLOCK, key.sub, &key, &li, err)))
+			return st;
+		g->stack_of[li] = ci;
+		/* Past MAX_COMPS - 2 components split() merges the tail, and a longer
+		 * name could split differently there: not remembered. */
+		lb.len = (size_t)k + 2 < MAX_COMPS ? prefix_len(&p, (size_t)k + 1) : 0;
+		lb.name = s;
+		lb.layer = li;
+		count(out, li, i, &m->tensors[i]);
+	}
+	return VF_OK;
+}
+
+/* The layer name (length *nlen), kind and sort key of s, which has no
+ * numeric component, once the stacks are sorted. */
+static void loose_layer(const char *s, const struct grouping *g, size_t *nlen, struct key *key,
+			enum vf_layer_kind *kind)
 {
 	struct name_parts p;
-	long k;
 	size_t best = 0, bestc = 0, take;
 	const char *last;
 	size_t lastlen;
 
 	split(s, &p);
-	k = first_numeric(s, &p);
-	if (k >= 0) {
-		size_t c = 0;
-		for (; c < g->ncs; c++)
-			if (g->cs[c].len == prefix_len(&p, (size_t)k) &&
-			    memcmp(g->cs[c].name, s, g->cs[c].len) == 0)
-				break;
-		*nlen = prefix_len(&p, (size_t)k + 1);
-		*block = block_number(s, &p, (size_t)k);
-		*kind = VF_LAYER_BLOCK;
-		key->crank = (long)c;
-		key->seg = 1;
-		key->sub = *block;
-		return;
-	}
-	*block = -1;
 	for (size_t c = 0; c < g->ncs; c++) {
 		size_t n = common_parts(s, &p, &g->cs[c]);
 		if (n > best) {
@@ -275,6 +377,41 @@ static void classify(const char *s, const struct grouping *g, size_t *nlen, stru
 	}
 }
 
+/* Sorts the stacks, ranks the block layers by them, and places the others. */
+static enum vf_status place_loose(const struct vf_model *m, struct grouping *g,
+				  struct vf_layers *out, struct vf_err *err)
+{
+	size_t nblock = out->n;
+	uint32_t *rank = NULL;
+	enum vf_status st;
+
+	if (g->ncs) {
+		qsort(g->cs, g->ncs, sizeof(*g->cs), cmp_container);
+		if (!(rank = vf_malloc(g->ncs * sizeof(*rank))))
+			return vf_fail(err, VF_ENOMEM, "", "out of memory");
+		for (size_t i = 0; i < g->ncs; i++) {
+			g->cs[i].rank = (int)i;
+			rank[g->cs[i].idx] = (uint32_t)i;
+		}
+	}
+	for (size_t i = 0; i < nblock; i++)
+		g->recs[i].k.crank = (long)rank[g->stack_of[i]];
+	vf_free(rank);
+	for (size_t j = 0; j < g->nloose; j++) {
+		size_t i = g->loose[j], nlen;
+		const char *s = m->tensors[i].name;
+		struct key key = {0, 0, 0, i};
+		enum vf_layer_kind kind;
+		uint32_t li;
+
+		loose_layer(s, g, &nlen, &key, &kind);
+		if ((st = layer_named(g, out, vf_strndup(s, nlen), kind, -1, &key, &li, err)))
+			return st;
+		count(out, li, i, &m->tensors[i]);
+	}
+	return VF_OK;
+}
+
 const char *vf_layer_kind_name(enum vf_layer_kind k)
 {
 	static const char *const names[] = {"embedding", "block", "norm", "head", "other"};
@@ -290,69 +427,6 @@ void vf_layers_release(struct vf_layers *l)
 	vf_free(l->of_tensor);
 	vf_free(l->tied_to);
 	memset(l, 0, sizeof(*l));
-}
-
-static enum vf_status assign(const struct vf_model *m, struct grouping *g, bool keep_order,
-			     struct vf_layers *out, struct vf_err *err)
-{
-	size_t cap = 0;
-
-	out->of_tensor = vf_calloc(m->ntensors, sizeof(*out->of_tensor));
-	if (!out->of_tensor)
-		return vf_fail(err, VF_ENOMEM, "", "out of memory");
-	for (size_t i = 0; i < m->ntensors; i++) {
-		const struct vf_tensor *t = &m->tensors[i];
-		size_t nlen;
-		struct key key;
-		enum vf_layer_kind kind;
-		long block;
-		uint32_t li;
-		char *name;
-		int r;
-
-		classify(t->name, g, &nlen, &key, &kind, &block);
-		if (!(name = vf_strndup(t->name, nlen)))
-			return vf_fail(err, VF_ENOMEM, "", "out of memory");
-		r = vf_strmap_put(&g->lmap, name, (uint32_t)out->n, &li);
-		if (r < 0) {
-			vf_free(name);
-			return vf_fail(err, VF_ENOMEM, "", "out of memory");
-		}
-		if (r == 1) {
-			if (out->n == cap) {
-				size_t nc = cap ? cap * 2 : 64;
-				struct vf_layer *a = vf_realloc(out->v, nc * sizeof(*a));
-				struct sortrec *b = vf_realloc(g->recs, nc * sizeof(*b));
-				if (a)
-					out->v = a;
-				if (b)
-					g->recs = b;
-				if (!a || !b) {
-					vf_strmap_free(&g->lmap);
-					vf_free(name);
-					return vf_fail(err, VF_ENOMEM, "", "out of memory");
-				}
-				cap = nc;
-			}
-			li = (uint32_t)out->n++;
-			memset(&out->v[li], 0, sizeof(out->v[li]));
-			out->v[li].name = name;
-			out->v[li].kind = kind;
-			out->v[li].block = block;
-			key.first = li;
-			if (keep_order)
-				key.crank = key.seg = key.sub = 0;
-			g->recs[li].k = key;
-			g->recs[li].idx = li;
-		} else {
-			vf_free(name);
-		}
-		out->of_tensor[i] = li;
-		out->v[li].ntensors++;
-		out->v[li].params += t->count_params;
-		out->v[li].bytes += t->count_bytes;
-	}
-	return VF_OK;
 }
 
 /* Puts layers in sorted order and renumbers of_tensor to match. */
@@ -392,12 +466,18 @@ enum vf_status vf_layers_group(const struct vf_model *m, bool keep_order, struct
 			       struct vf_err *err)
 {
 	struct grouping g = {0};
-	enum vf_status st;
+	enum vf_status st = VF_OK;
 
 	memset(out, 0, sizeof(*out));
-	st = find_containers(m, &g, err);
+	if (!(out->of_tensor = vf_calloc(m->ntensors, sizeof(*out->of_tensor))))
+		st = vf_fail(err, VF_ENOMEM, "", "out of memory");
 	if (!st)
-		st = assign(m, &g, keep_order, out, err);
+		st = place_blocks(m, &g, out, err);
+	if (!st)
+		st = place_loose(m, &g, out, err);
+	if (!st && keep_order) /* first appearance alone */
+		for (size_t i = 0; i < out->n; i++)
+			g.recs[i].k.crank = g.recs[i].k.seg = g.recs[i].k.sub = 0;
 	if (!st)
 		st = reorder(&g, out, err, m->ntensors);
 	for (size_t i = 0; i < g.ncs; i++)
@@ -407,6 +487,8 @@ enum vf_status vf_layers_group(const struct vf_model *m, bool keep_order, struct
 	vf_strmap_free(&g.cmap);
 	vf_strmap_free(&g.lmap);
 	vf_free(g.recs);
+	vf_free(g.stack_of);
+	vf_free(g.loose);
 	if (st)
 		vf_layers_release(out);
 	return st;

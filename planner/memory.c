@@ -72,6 +72,16 @@ static uint64_t ad(struct calc *c, uint64_t a, uint64_t b)
 	return r;
 }
 
+/* A sum taken once (struct vf_ckpt), as the chain of ad() would have left it. */
+static uint64_t summed(struct calc *c, uint64_t sum, bool wrapped)
+{
+	if (wrapped) {
+		c->ovf = true;
+		return LIMIT;
+	}
+	return ad(c, 0, sum);
+}
+
 static uint64_t max2(uint64_t a, uint64_t b)
 {
 	return a > b ? a : b;
@@ -180,26 +190,14 @@ static void cache_tokens(const struct vf_synth *s, const struct vf_workload *w, 
 
 /* ---- the compute dtype ---- */
 
-static enum vf_dtype dominant_float(const struct vf_model *m)
-{
-	uint64_t by[VF_DT_COUNT] = {0};
-	int best = 0;
-
-	for (size_t i = 0; i < m->ntensors; i++)
-		by[m->tensors[i].dtype] += m->tensors[i].count_bytes;
-	for (int d = 1; d < VF_DT_COUNT; d++)
-		if (vf_dtype_is_float((enum vf_dtype)d) && by[d] > by[best])
-			best = d;
-	return (enum vf_dtype)best;
-}
-
-static enum vf_dtype compute_dtype(const struct vf_synth *s, const struct vf_model *m,
+/* ck: a checkpoint (its dominant floating dtype), or NULL: the config's. */
+static enum vf_dtype compute_dtype(const struct vf_synth *s, const struct vf_ckpt *ck,
 				   const struct vf_workload *w)
 {
 	enum vf_dtype st = s ? s->dtype : VF_DT_F16, want = w->weights.dtype;
 
-	if (m && m->ntensors)
-		st = dominant_float(m);
+	if (ck)
+		st = ck->dominant;
 	if (w->train) {
 		if (w->precision == VF_PREC_FP32)
 			return VF_DT_F32;
@@ -229,6 +227,7 @@ enum vf_status vf_kv_per_layer(const struct vf_synth *s, const struct vf_workloa
 
 	memset(out, 0, ly->n * sizeof(*out));
 	cache_tokens(s, w, &self, &enc);
+	vf_strmap_reserve(&map, ly->n); /* else the puts grow it */
 	for (size_t i = 0; i < ly->n; i++)
 		if (vf_strmap_put(&map, ly->v[i].name, (uint32_t)i, NULL) < 0) {
 			vf_strmap_free(&map);
@@ -688,8 +687,9 @@ static uint64_t train_logits(struct actx *x, uint64_t T)
 
 /* ---- the estimate ---- */
 
-/* Bytes the caching allocator rounds a request of n bytes up to. */
-static uint64_t alloc_round(uint64_t n)
+/* Requests under 512 bytes take a 512-byte block; under 10 MiB, whole 512-byte
+ * blocks; from 10 MiB, whole 2 MiB. */
+uint64_t vf_alloc_round(uint64_t n)
 {
 	if (!n)
 		return 0;
@@ -698,17 +698,6 @@ static uint64_t alloc_round(uint64_t n)
 	if (n < 10 * MIB)
 		return ceil_div(n, 512) * 512;
 	return ceil_div(n, 2 * MIB) * 2 * MIB;
-}
-
-static bool routed_name(const char *name)
-{
-	const char *e = strstr(name, ".experts.");
-
-	if (strstr(name, "shared_expert"))
-		return false;
-	if (e)
-		return true;
-	return strstr(name, "_exps.") != NULL; /* GGUF: ffn_gate_exps.weight */
 }
 
 static bool in_layer(const char *name, const char *layer)
@@ -747,11 +736,28 @@ static enum vf_status check_workload(const struct vf_synth *s, const struct vf_m
 enum vf_status vf_estimate(const struct vf_model *m, const struct vf_synth *s,
 			   const struct vf_workload *w, struct vf_estimate *out, struct vf_err *err)
 {
+	struct vf_ckpt ck;
+	enum vf_status st;
+
+	if (!m || !m->ntensors)
+		return vf_estimate_ckpt(NULL, s, w, out, err);
+	if ((st = vf_ckpt_init(&ck, m, err))) {
+		memset(out, 0, sizeof(*out));
+		return st;
+	}
+	st = vf_estimate_ckpt(&ck, s, w, out, err);
+	vf_ckpt_release(&ck);
+	return st;
+}
+
+enum vf_status vf_estimate_ckpt(const struct vf_ckpt *ck, const struct vf_synth *s,
+				const struct vf_workload *w, struct vf_estimate *out,
+				struct vf_err *err)
+{
 	struct actx x;
 	struct calc *c = &x.c;
-	bool ck = m && m->ntensors;
-	const struct vf_tensor *tv = ck ? m->tensors : s ? s->tensors : NULL;
-	size_t nt = ck ? m->ntensors : s ? s->ntensors : 0;
+	const struct vf_tensor *tv = ck ? ck->m->tensors : s ? s->tensors : NULL;
+	size_t nt = ck ? ck->m->ntensors : s ? s->ntensors : 0;
 	struct vf_wconv conv = w->weights, bconv;
 	uint64_t p, trainable, largest = 0, routed = 0;
 	enum vf_status st;
@@ -761,23 +767,19 @@ enum vf_status vf_estimate(const struct vf_model *m, const struct vf_synth *s,
 	if (!ck && !s)
 		return vf_fail(err, VF_EFORMAT, "",
 			       "no tensors and no config.json to estimate from");
-	if ((st = check_workload(s, m, w, err)))
+	if ((st = check_workload(s, ck ? ck->m : NULL, w, err)))
 		return st;
 	x.s = s;
 	x.w = w;
-	out->compute = compute_dtype(s, ck ? m : NULL, w);
+	out->compute = compute_dtype(s, ck, w);
 	x.p = p = dt_bytes(out->compute);
 	out->approximate = !s || s->approximate;
 	out->context = w->context;
 
 	/* parameters */
 	if (ck) {
-		for (size_t i = 0; i < nt; i++) {
-			uint64_t n = vf_tensor_params(&tv[i], &m->arch);
-			out->params_total = ad(c, out->params_total, n);
-			if (routed_name(tv[i].name))
-				routed = ad(c, routed, n);
-		}
+		out->params_total = summed(c, ck->params, ck->params_wrapped);
+		routed = ck->routed; /* at most params_total */
 		out->params_active = out->params_total;
 		if (routed && s && s->num_experts > 0 && s->experts_per_tok > 0)
 			out->params_active =
@@ -799,23 +801,29 @@ enum vf_status vf_estimate(const struct vf_model *m, const struct vf_synth *s,
 	bconv = conv;
 	if (conv.quant != VF_WQ_NONE) /* buffers follow the 16-bit load dtype */
 		bconv.dtype = out->compute, bconv.quant = VF_WQ_NONE;
-	for (size_t i = 0; i < nt; i++) {
-		int role = ck ? -1 : s->role[i];
-		uint64_t b;
-		if (!ck && (role & 0x7f) == VF_ROLE_NPBUFFER)
-			continue;
-		if (!tv[i].count_bytes)
-			continue;
-		b = vf_tensor_bytes_as(&tv[i], role, &conv);
-		out->weights_stored = ad(c, out->weights_stored, tv[i].count_bytes);
-		out->weights = ad(c, out->weights, b);
-		out->allocator = ad(c, out->allocator, alloc_round(b) - b);
+	if (ck && conv.quant == VF_WQ_NONE && conv.dtype == VF_DT_UNKNOWN) {
+		out->weights_stored = summed(c, ck->stored, ck->bytes_wrapped); /* summed once */
+		out->weights = summed(c, ck->as_stored, ck->bytes_wrapped);
+		out->allocator = summed(c, ck->as_stored_round, ck->bytes_wrapped);
+	} else {
+		for (size_t i = 0; i < nt; i++) {
+			uint64_t b;
+			if (!ck && (s->role[i] & 0x7f) == VF_ROLE_NPBUFFER)
+				continue;
+			if (!tv[i].count_bytes)
+				continue;
+			b = ck ? vf_tensor_bytes_cls(&tv[i], ck->cls[i], &conv)
+			       : vf_tensor_bytes_as(&tv[i], s->role[i], &conv);
+			out->weights_stored = ad(c, out->weights_stored, tv[i].count_bytes);
+			out->weights = ad(c, out->weights, b);
+			out->allocator = ad(c, out->allocator, vf_alloc_round(b) - b);
+		}
 	}
 	for (size_t i = 0; s && i < s->ntensors; i++)
 		if ((s->role[i] & 0x7f) == VF_ROLE_NPBUFFER) {
 			uint64_t b = vf_tensor_bytes_as(&s->tensors[i], s->role[i], &bconv);
 			out->buffers = ad(c, out->buffers, b);
-			out->allocator = ad(c, out->allocator, alloc_round(b) - b);
+			out->allocator = ad(c, out->allocator, vf_alloc_round(b) - b);
 		}
 	out->weights = ad(c, out->weights, out->buffers);
 
@@ -837,7 +845,7 @@ enum vf_status vf_estimate(const struct vf_model *m, const struct vf_synth *s,
 			/* HF caches a layer's K and V as two tensors */
 			if (w->engine != VF_ENGINE_VLLM && b->attn != VF_ATTN_LINEAR && kv)
 				out->allocator =
-				    ad(c, out->allocator, 2 * (alloc_round(kv / 2) - kv / 2));
+				    ad(c, out->allocator, 2 * (vf_alloc_round(kv / 2) - kv / 2));
 			/* prefill of the prompt; an encoder-decoder's decoder runs one token
 			 * at a time while generating */
 			if (b->cross)

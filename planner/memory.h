@@ -217,6 +217,54 @@ uint64_t vf_tensor_params(const struct vf_tensor *t, const struct vf_arch *a);
 /* true for bookkeeping tensors of a quantized checkpoint (scales, zeros, ...). */
 bool vf_tensor_is_quant_aux(const char *name);
 
+/* ---- what a checkpoint tensor's name says ---- */
+
+/* Bits of vf_tensor_class(): every fact the memory model reads from a name. */
+enum {
+	VF_TC_AUX = 1 << 0,	    /* quantization bookkeeping (vf_tensor_is_quant_aux) */
+	VF_TC_ROUTER_BIAS = 1 << 1, /* ends in e_score_correction_bias: no parameters */
+	VF_TC_PACKED = 1 << 2,	    /* ".qweight", ".weight_packed": packed int32 values */
+	VF_TC_WEIGHT = 1 << 3,	    /* ".weight" */
+	VF_TC_ROUTED = 1 << 4,	    /* a routed expert's (".experts.", "_exps."), not shared */
+	VF_TC_MATRIX = 1 << 5,	    /* in a block (".N"), no "embed" or "norm": quantized
+				       as a matrix when 2-D (vf_tensor_bytes_as, role -1) */
+};
+
+unsigned vf_tensor_class(const char *name);
+/* vf_tensor_bytes_as() (role -1) of a checkpoint tensor whose class is cls. */
+uint64_t vf_tensor_bytes_cls(const struct vf_tensor *t, unsigned cls, const struct vf_wconv *c);
+
+/*
+ * A checkpoint as the memory model reads it: each tensor's class, read once
+ * (DeepSeek-V3's 92k names cost more to read than all the arithmetic done
+ * with them, and plan estimates the same checkpoint for every remedy it
+ * tries), and the sums no workload changes.  Borrows m, which must outlive
+ * it; vf_ckpt_release() frees what it owns.
+ */
+struct vf_ckpt {
+	const struct vf_model *m;
+	uint8_t *cls; /* per tensor, vf_tensor_class() */
+	/* sums over the tensors (modulo 2^64; *_wrapped: they passed it) */
+	uint64_t params, routed; /* vf_tensor_params(); of which routed experts' */
+	bool params_wrapped;
+	/* the weights kept as stored: count_bytes, the nbytes of those tensors,
+	 * and what the caching allocator adds rounding each (vf_alloc_round) */
+	uint64_t stored, as_stored, as_stored_round;
+	bool bytes_wrapped;
+	enum vf_dtype dominant; /* the floating dtype holding the most bytes */
+	bool quantized;		/* GGUF, a quantization_config, bookkeeping or packed floats */
+};
+
+enum vf_status vf_ckpt_init(struct vf_ckpt *ck, const struct vf_model *m, struct vf_err *err);
+void vf_ckpt_release(struct vf_ckpt *ck);
+
+/* Bytes the PyTorch caching allocator hands out for a request of n bytes. */
+uint64_t vf_alloc_round(uint64_t n);
+
+/* Sets each layer's params (logical, vf_tensor_params) and bytes (after
+ * conversion c) from the tensors of ck, which ly groups (vf_layers_group). */
+void vf_layers_weigh(struct vf_layers *ly, const struct vf_ckpt *ck, const struct vf_wconv *c);
+
 /* ---- layers from a config ---- */
 
 /*
@@ -335,6 +383,11 @@ struct vf_estimate {
 enum vf_status vf_estimate(const struct vf_model *m, const struct vf_synth *s,
 			   const struct vf_workload *w, struct vf_estimate *out,
 			   struct vf_err *err);
+/* The same for a checkpoint already read (vf_ckpt_init), or ck NULL to plan
+ * from s alone: what callers that estimate one checkpoint many times use. */
+enum vf_status vf_estimate_ckpt(const struct vf_ckpt *ck, const struct vf_synth *s,
+				const struct vf_workload *w, struct vf_estimate *out,
+				struct vf_err *err);
 
 /*
  * Compares a checkpoint with the model its config describes: tensors missing,
@@ -343,7 +396,7 @@ enum vf_status vf_estimate(const struct vf_model *m, const struct vf_synth *s,
  * quantized and GGUF checkpoints are compared by logical parameter totals
  * only.  Returns 0 when they agree.
  */
-size_t vf_synth_compare(const struct vf_synth *s, const struct vf_model *m, char **msgs,
+size_t vf_synth_compare(const struct vf_synth *s, const struct vf_ckpt *ck, char **msgs,
 			size_t max);
 
 #endif

@@ -92,73 +92,82 @@ static bool em_fail(struct em *e, enum vf_status st, const char *fmt, ...)
 	return false;
 }
 
-/*
- * Adds one tensor: nd dims (at most 4), name from fmt.  Returns its index, or
- * -1 once anything has failed (later calls then do nothing, so emitters can
- * run straight through and check e->st at the end).
- */
-static long add(struct em *e, int role, enum vf_dtype dt, unsigned nd, uint64_t d0, uint64_t d1,
-		uint64_t d2, uint64_t d3, const char *fmt, ...)
-    __attribute__((format(printf, 9, 10)));
+/* vf_realloc(), but a first allocation through vf_malloc(), which lays big
+ * blocks on huge pages: DeepSeek-V3's table takes 3.5 MB at once (grow()). */
+static void *resize(void *p, size_t n)
+{
+	return p ? vf_realloc(p, n) : vf_malloc(n);
+}
 
-static long add(struct em *e, int role, enum vf_dtype dt, unsigned nd, uint64_t d0, uint64_t d1,
-		uint64_t d2, uint64_t d3, const char *fmt, ...)
+/* Room for n tensors; false out of memory (what is there stays valid). */
+static bool grow(struct vf_synth *s, size_t n)
+{
+	struct priv *p = s->priv;
+	struct vf_tensor *t = resize(s->tensors, n * sizeof(*t));
+	uint8_t *r;
+	long *ti;
+
+	if (t)
+		s->tensors = t;
+	r = t ? resize(s->role, n) : NULL;
+	if (r)
+		s->role = r;
+	ti = r ? resize(s->tied, n * sizeof(*ti)) : NULL;
+	if (ti)
+		s->tied = ti;
+	if (ti)
+		p->tcap = n;
+	return ti != NULL;
+}
+
+/*
+ * Adds one tensor: nd dims (at most 4), named base + mid + leaf (the parts
+ * spare the emitters a copy per name: DeepSeek-V3 has ~45k).  Returns its
+ * index, or -1 once anything has failed (later calls then do nothing, so
+ * emitters can run straight through and check e->st at the end).
+ */
+static long put(struct em *e, int role, enum vf_dtype dt, unsigned nd, const uint64_t *dims,
+		const char *base, const char *mid, const char *leaf)
 {
 	struct vf_synth *s = e->s;
 	struct priv *p = s->priv;
-	const uint64_t dims[4] = {d0, d1, d2, d3};
 	struct vf_tensor *t;
-	char name[NAME_MAX_LEN];
+	size_t a, b, c, ns = nd ? nd : 1;
 	uint64_t numel = 1, *shape;
-	va_list ap;
-	int n;
-	size_t len;
-	char *copy;
+	char *name;
 
 	if (e->st)
 		return -1;
-	va_start(ap, fmt);
-	n = vsnprintf(name, sizeof(name), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(name))
+	a = strlen(base);
+	b = strlen(mid);
+	c = strlen(leaf);
+	if (a + b + c >= NAME_MAX_LEN)
 		return em_fail(e, VF_EFORMAT, "a module name is longer than %d bytes",
 			       NAME_MAX_LEN),
 		       -1;
 	for (unsigned i = 0; i < nd; i++)
 		if (!vf_mul_ok(numel, dims[i], &numel))
-			return em_fail(e, VF_EFORMAT, "the size of '%s' overflows 64 bits", name),
+			return em_fail(e, VF_EFORMAT, "the size of '%s%s%s' overflows 64 bits",
+				       base, mid, leaf),
 			       -1;
 	if (s->ntensors >= SYNTH_MAX_TENSORS)
 		return em_fail(e, VF_EFORMAT, "the model would have more than %d tensors",
 			       SYNTH_MAX_TENSORS),
 		       -1;
-	if (s->ntensors == p->tcap) {
-		size_t nc = p->tcap ? p->tcap * 2 : 256;
-		struct vf_tensor *a = vf_realloc(s->tensors, nc * sizeof(*a));
-		uint8_t *r;
-		long *ti;
-		if (a)
-			s->tensors = a;
-		r = a ? vf_realloc(s->role, nc) : NULL;
-		if (r)
-			s->role = r;
-		ti = r ? vf_realloc(s->tied, nc * sizeof(*ti)) : NULL;
-		if (ti)
-			s->tied = ti;
-		if (!ti)
-			return em_fail(e, VF_ENOMEM, "out of memory"), -1;
-		p->tcap = nc;
-	}
-	len = (size_t)n + 1;
-	copy = arena_alloc(s, len);
-	shape = arena_alloc(s, (nd ? nd : 1) * sizeof(*shape));
-	if (!copy || !shape)
+	if (s->ntensors == p->tcap && !grow(s, p->tcap ? p->tcap * 2 : 256))
 		return em_fail(e, VF_ENOMEM, "out of memory"), -1;
-	memcpy(copy, name, len);
-	memcpy(shape, dims, nd * sizeof(*shape));
+	/* the shape, then the name after it: one allocation */
+	if (!(shape = arena_alloc(s, ns * sizeof(*shape) + a + b + c + 1)))
+		return em_fail(e, VF_ENOMEM, "out of memory"), -1;
+	name = (char *)(shape + ns);
+	for (unsigned i = 0; i < nd; i++)
+		shape[i] = dims[i];
+	memcpy(name, base, a);
+	memcpy(name + a, mid, b);
+	memcpy(name + a + b, leaf, c + 1);
 	t = &s->tensors[s->ntensors];
 	memset(t, 0, sizeof(*t));
-	t->name = copy;
+	t->name = name;
 	t->shape = shape;
 	t->ndim = nd;
 	t->dtype = dt;
@@ -172,6 +181,61 @@ static long add(struct em *e, int role, enum vf_dtype dt, unsigned nd, uint64_t 
 	s->role[s->ntensors] = (uint8_t)role;
 	s->tied[s->ntensors] = -1;
 	return (long)s->ntensors++;
+}
+
+/* put() with the name from fmt. */
+static long add(struct em *e, int role, enum vf_dtype dt, unsigned nd, uint64_t d0, uint64_t d1,
+		uint64_t d2, uint64_t d3, const char *fmt, ...)
+    __attribute__((format(printf, 9, 10)));
+
+static long add(struct em *e, int role, enum vf_dtype dt, unsigned nd, uint64_t d0, uint64_t d1,
+		uint64_t d2, uint64_t d3, const char *fmt, ...)
+{
+	const uint64_t dims[4] = {d0, d1, d2, d3};
+	char name[NAME_MAX_LEN];
+	va_list ap;
+	int n;
+
+	if (e->st)
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(name))
+		return em_fail(e, VF_EFORMAT, "a module name is longer than %d bytes",
+			       NAME_MAX_LEN),
+		       -1;
+	return put(e, role, dt, nd, dims, name, "", "");
+}
+
+/* buf, whose first n bytes are a name, with the decimal j after them: the
+ * experts of a layer differ only there ("...mlp.experts.106"). */
+static const char *numbered(struct em *e, char *buf, size_t n, uint64_t j)
+{
+	char digits[24];
+	size_t nd = 0;
+
+	do
+		digits[nd++] = (char)('0' + j % 10);
+	while ((j /= 10) > 0);
+	if (n + nd >= NAME_MAX_LEN) {
+		em_fail(e, VF_EFORMAT, "a module name is longer than %d bytes", NAME_MAX_LEN);
+		buf[0] = '\0';
+		return buf;
+	}
+	while (nd)
+		buf[n++] = digits[--nd];
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A parameter of the model dtype named base + mid + leaf ("<base>.weight"). */
+static long param(struct em *e, int role, unsigned nd, uint64_t d0, uint64_t d1, const char *base,
+		  const char *mid, const char *leaf)
+{
+	const uint64_t dims[4] = {d0, d1, 0, 0};
+
+	return put(e, role, e->s->dtype, nd, dims, base, mid, leaf);
 }
 
 /* Shorthands: a parameter in the model dtype, 1-D or 2-D. */
@@ -188,28 +252,36 @@ static void tie(struct em *e, long dup, long owner)
 	e->s->tied[dup] = owner;
 }
 
+/* The Linear base + mid: "<base><mid>.weight" [out, in] and, with bias,
+ * "<base><mid>.bias" [out]. */
+static long lin_in(struct em *e, int role, uint64_t out, uint64_t in, bool bias, const char *base,
+		   const char *mid)
+{
+	long w = param(e, role, 2, out, in, base, mid, ".weight");
+
+	if (bias)
+		param(e, VF_ROLE_BIAS, 1, out, 0, base, mid, ".bias");
+	return w;
+}
+
 /* A Linear: "<base>.weight" [out, in] and, with bias, "<base>.bias" [out]. */
 static long lin(struct em *e, int role, uint64_t out, uint64_t in, bool bias, const char *base)
 {
-	long w = P2(e, role, out, in, "%s.weight", base);
-
-	if (bias)
-		P1(e, VF_ROLE_BIAS, out, "%s.bias", base);
-	return w;
+	return lin_in(e, role, out, in, bias, base, "");
 }
 
 /* GPT-2's Conv1D stores its weight transposed: [in, out], always with a bias. */
 static void conv1d(struct em *e, uint64_t out, uint64_t in, const char *base)
 {
-	P2(e, VF_ROLE_LINEAR, in, out, "%s.weight", base);
-	P1(e, VF_ROLE_BIAS, out, "%s.bias", base);
+	param(e, VF_ROLE_LINEAR, 2, in, out, base, "", ".weight");
+	param(e, VF_ROLE_BIAS, 1, out, 0, base, "", ".bias");
 }
 
 static void norm(struct em *e, uint64_t dim, bool bias, const char *base)
 {
-	P1(e, VF_ROLE_NORM, dim, "%s.weight", base);
+	param(e, VF_ROLE_NORM, 1, dim, 0, base, "", ".weight");
 	if (bias)
-		P1(e, VF_ROLE_NORM, dim, "%s.bias", base);
+		param(e, VF_ROLE_NORM, 1, dim, 0, base, "", ".bias");
 }
 
 /* snprintf into a fixed buffer; a name that does not fit fails the emitter. */
@@ -511,16 +583,14 @@ static void model_rotary(struct em *e, const char *pre, const char *name, uint64
 static void gated_mlp(struct em *e, const char *base, uint64_t h, uint64_t inter, bool bias,
 		      int role, bool fused)
 {
-	char b[NAME_MAX_LEN];
-
 	if (fused) { /* Phi-3: gate and up in one matrix */
-		lin(e, role, 2 * inter, h, false, nm(e, b, "%s.gate_up_proj", base));
-		lin(e, role, h, inter, false, nm(e, b, "%s.down_proj", base));
+		lin_in(e, role, 2 * inter, h, false, base, ".gate_up_proj");
+		lin_in(e, role, h, inter, false, base, ".down_proj");
 		return;
 	}
-	lin(e, role, inter, h, bias, nm(e, b, "%s.gate_proj", base));
-	lin(e, role, inter, h, bias, nm(e, b, "%s.up_proj", base));
-	lin(e, role, h, inter, bias, nm(e, b, "%s.down_proj", base));
+	lin_in(e, role, inter, h, bias, base, ".gate_proj");
+	lin_in(e, role, inter, h, bias, base, ".up_proj");
+	lin_in(e, role, h, inter, bias, base, ".down_proj");
 }
 
 static void llama_attention(struct em *e, const struct lopt *o, const char *ln, struct vf_block *bk)
@@ -590,6 +660,7 @@ static void llama_mlp(struct em *e, const struct lopt *o, const char *ln, int64_
 	uint64_t inter = (uint64_t)or_default(a->intermediate, 0);
 	uint64_t ie = (uint64_t)or_default(a->moe_intermediate, a->intermediate);
 	char b[NAME_MAX_LEN], c[NAME_MAX_LEN];
+	size_t n;
 
 	if (!layer_is_moe(a, o, i)) {
 		if (need(e, (int64_t)inter, "intermediate_size"))
@@ -606,18 +677,19 @@ static void llama_mlp(struct em *e, const struct lopt *o, const char *ln, int64_
 	switch (o->moe) {
 	case MOE_MIXTRAL: /* modeling_mixtral.py MixtralSparseMoeBlock: gate, experts.j.w1/w2/w3 */
 		lin(e, VF_ROLE_ROUTER, E, h, false, nm(e, b, "%s.block_sparse_moe.gate", ln));
+		n = strlen(nm(e, c, "%s.block_sparse_moe.experts.", ln));
 		for (uint64_t j = 0; j < E && !e->st; j++) {
-			nm(e, c, "%s.block_sparse_moe.experts.%llu", ln, (unsigned long long)j);
-			lin(e, VF_ROLE_EXPERT, inter, h, false, nm(e, b, "%s.w1", c));
-			lin(e, VF_ROLE_EXPERT, h, inter, false, nm(e, b, "%s.w2", c));
-			lin(e, VF_ROLE_EXPERT, inter, h, false, nm(e, b, "%s.w3", c));
+			numbered(e, c, n, j);
+			lin_in(e, VF_ROLE_EXPERT, inter, h, false, c, ".w1");
+			lin_in(e, VF_ROLE_EXPERT, h, inter, false, c, ".w2");
+			lin_in(e, VF_ROLE_EXPERT, inter, h, false, c, ".w3");
 		}
 		break;
 	case MOE_QWEN: /* modeling_qwen2_moe.py / modeling_qwen3_moe.py SparseMoeBlock */
 		lin(e, VF_ROLE_ROUTER, E, h, false, nm(e, b, "%s.mlp.gate", ln));
+		n = strlen(nm(e, c, "%s.mlp.experts.", ln));
 		for (uint64_t j = 0; j < E && !e->st; j++)
-			gated_mlp(e, nm(e, c, "%s.mlp.experts.%llu", ln, (unsigned long long)j), h,
-				  ie, false, VF_ROLE_EXPERT, false);
+			gated_mlp(e, numbered(e, c, n, j), h, ie, false, VF_ROLE_EXPERT, false);
 		if (o->qwen_shared && a->shared_expert_intermediate > 0) {
 			uint64_t is = (uint64_t)a->shared_expert_intermediate;
 			gated_mlp(e, nm(e, c, "%s.mlp.shared_expert", ln), h, is, false,
@@ -630,9 +702,9 @@ static void llama_mlp(struct em *e, const struct lopt *o, const char *ln, int64_
 		break;
 	case MOE_DEEPSEEK: /* modeling_deepseek_v3.py DeepseekV3MoE: experts, gate, shared_experts
 			    */
+		n = strlen(nm(e, c, "%s.mlp.experts.", ln));
 		for (uint64_t j = 0; j < E && !e->st; j++)
-			gated_mlp(e, nm(e, c, "%s.mlp.experts.%llu", ln, (unsigned long long)j), h,
-				  ie, false, VF_ROLE_EXPERT, false);
+			gated_mlp(e, numbered(e, c, n, j), h, ie, false, VF_ROLE_EXPERT, false);
 		lin(e, VF_ROLE_ROUTER, E, h, false, nm(e, b, "%s.mlp.gate", ln));
 		/* noaux_tc routing keeps a persistent per-expert bias (in the checkpoint, F32) */
 		if (strcmp(e->x->topk_method, "noaux_tc") == 0)
@@ -684,6 +756,13 @@ static void emit_llama(struct em *e, const struct lopt *o, enum head hd)
 		em_fail(e, VF_EFORMAT, "%lld experts is more than the %d supported",
 			(long long)a->num_experts, SYNTH_MAX_EXPERTS);
 		return;
+	}
+	if (a->num_experts > 0 && a->num_layers < SYNTH_MAX_TENSORS) {
+		/* three matrices an expert: room for them at once, rather than
+		 * copying ~45k tensors (DeepSeek-V3) over as the table doubles */
+		size_t n = (size_t)a->num_layers * (3 * (size_t)a->num_experts + 32) + 16;
+		if (n > ((struct priv *)s->priv)->tcap && n <= SYNTH_MAX_TENSORS)
+			grow(s, n); /* a hint: without the room, the table grows as it fills */
 	}
 	embed = P2(e, VF_ROLE_EMBED, V, h, "%sembed_tokens.weight", pre);
 	model_rotary(e, pre, "rotary_emb", rot, (uint64_t)o->max_pos);

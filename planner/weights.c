@@ -15,9 +15,14 @@
  * scale per 128x128 block.  What quantizers leave alone (embeddings, norms,
  * the head) is kept in 16 bits.
  *
+ * What a checkpoint tensor's name says (bookkeeping, packed, routed expert,
+ * block matrix) is read by vf_tensor_class(), once per tensor: struct
+ * vf_ckpt keeps it with the sums that do not depend on the workload.
+ *
  * Invariant: a tensor with count_bytes 0 (a tied duplicate) adds nothing,
  * whatever its conversion.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,14 +48,6 @@ static bool plain_float(enum vf_dtype dt)
 {
 	return vf_dtype_is_float(dt) && !vf_dtype_is_quantized(dt) &&
 	       vf_dtype_block_elems(dt) == 1 && dt != VF_DT_C64;
-}
-
-static bool has_number(const char *name)
-{
-	for (const char *p = name; *p; p++)
-		if (*p == '.' && p[1] >= '0' && p[1] <= '9')
-			return true;
-	return false;
 }
 
 /* Bytes of a rows x cols (out x in) matrix under conversion c. */
@@ -104,19 +101,29 @@ static uint64_t as_dtype(const struct vf_tensor *t, enum vf_dtype to, bool upcas
 	return out;
 }
 
-uint64_t vf_tensor_bytes_as(const struct vf_tensor *t, int role, const struct vf_wconv *c)
+/* c keeps every tensor as stored (no conversion c at all, too): the common
+ * case, tested once before loops over ~100k tensors. */
+static bool as_stored(const struct vf_wconv *c)
+{
+	return !c || (c->quant == VF_WQ_NONE && c->dtype == VF_DT_UNKNOWN);
+}
+
+/* vf_tensor_bytes_as(); cls: t's vf_tensor_class(), or -1 to read it when needed. */
+static uint64_t bytes_as(const struct vf_tensor *t, int role, int cls, const struct vf_wconv *c)
 {
 	int r = role < 0 ? -1 : role & 0x7f;
 	bool matrix;
 
-	if (!c || !plain_float(t->dtype))
+	if (as_stored(c))
+		return t->nbytes;
+	if (!plain_float(t->dtype))
 		return t->nbytes; /* ints, bools, packed and ggml types keep their size */
 	if (r == VF_ROLE_NPBUFFER && !(role & VF_ROLE_LOAD_DTYPE))
 		return t->nbytes; /* made in an explicit dtype (rotary inv_freq is fp32) */
-	matrix = r == VF_ROLE_LINEAR || r == VF_ROLE_EXPERT ||
-		 (r < 0 && t->ndim >= 2 && has_number(t->name) && !strstr(t->name, "embed") &&
-		  !strstr(t->name, "norm"));
 	if (c->quant != VF_WQ_NONE) {
+		matrix = r == VF_ROLE_LINEAR || r == VF_ROLE_EXPERT ||
+			 (r < 0 && t->ndim >= 2 &&
+			  ((cls < 0 ? vf_tensor_class(t->name) : (unsigned)cls) & VF_TC_MATRIX));
 		if (matrix && t->ndim >= 2) {
 			uint64_t cols = t->shape[t->ndim - 1];
 			return quant_bytes(c, cols ? t->numel / cols : 0, cols);
@@ -124,6 +131,16 @@ uint64_t vf_tensor_bytes_as(const struct vf_tensor *t, int role, const struct vf
 		return as_dtype(t, sixteen(t->dtype, c->dtype), false);
 	}
 	return as_dtype(t, c->dtype, c->upcast);
+}
+
+uint64_t vf_tensor_bytes_as(const struct vf_tensor *t, int role, const struct vf_wconv *c)
+{
+	return bytes_as(t, role, -1, c);
+}
+
+uint64_t vf_tensor_bytes_cls(const struct vf_tensor *t, unsigned cls, const struct vf_wconv *c)
+{
+	return bytes_as(t, -1, (int)cls, c);
 }
 
 bool vf_wconv_from_config(const struct vf_arch *a, const struct vf_archx *x, struct vf_wconv *out)
@@ -149,52 +166,381 @@ bool vf_wconv_from_config(const struct vf_arch *a, const struct vf_archx *x, str
 	return out->quant != VF_WQ_NONE;
 }
 
+/* ---- what a tensor's name says ---- */
+
+/*
+ * Every test the memory model makes on a name ("ends with .scales", "holds
+ * .experts.", "a dot then a digit") lies within one dot-separated component
+ * or at its edges.  So a name is read component by component, and what a
+ * component holds, wherever it stands, is one set of these bits:
+ */
+enum {
+	F_DIGIT = 1 << 0,    /* starts with a digit */
+	F_EMBED = 1 << 1,    /* holds "embed" */
+	F_NORM = 1 << 2,     /* holds "norm" */
+	F_SHARED = 1 << 3,   /* holds "shared_expert" */
+	F_EXPERTS = 1 << 4,  /* is "experts" */
+	F_QSTATE = 1 << 5,   /* is "quant_state" */
+	F_EXPS = 1 << 6,     /* ends in "_exps" */
+	F_ESCORE = 1 << 7,   /* ends in "e_score_correction_bias" */
+	F_WEIGHT = 1 << 8,   /* is "weight" */
+	F_PACKED = 1 << 9,   /* is "qweight" or "weight_packed" */
+	F_AUX = 1 << 10,     /* is a quantizer's bookkeeping name */
+	F_POSITION = F_DIGIT /* ...and these count only after the first component */
+		     | F_EXPERTS | F_QSTATE,
+};
+
+/* What component s[0..n) holds.  Read once per distinct word (see struct
+ * name_reader), so plainly. */
+static unsigned component(const char *s, size_t n)
+{
+	/* bookkeeping of GPTQ/AWQ, fp8, bitsandbytes, compressed-tensors, ModelOpt */
+	static const char *const aux[] = {"qzeros",
+					  "scales",
+					  "g_idx",
+					  "weight_scale_inv",
+					  "weight_scale",
+					  "input_scale",
+					  "SCB",
+					  "weight_format",
+					  "absmax",
+					  "quant_map",
+					  "nested_absmax",
+					  "nested_quant_map",
+					  "weight_zero_point",
+					  "weight_shape",
+					  "weight_g_idx",
+					  "weight_scale_2"};
+	unsigned f = 0;
+	size_t i;
+
+	if (n && s[0] >= '0' && s[0] <= '9') {
+		for (i = 1; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == n)
+			return F_DIGIT; /* a block or expert number */
+		f |= F_DIGIT;
+	}
+	for (i = 0; i + 4 <= n; i++) {
+		if (s[i] == 'n' && memcmp(s + i, "norm", 4) == 0)
+			f |= F_NORM;
+		else if (s[i] == 'e' && i + 5 <= n && memcmp(s + i, "embed", 5) == 0)
+			f |= F_EMBED;
+		else if (s[i] == 's' && i + 13 <= n && memcmp(s + i, "shared_expert", 13) == 0)
+			f |= F_SHARED;
+	}
+	if (n == 7 && memcmp(s, "experts", 7) == 0)
+		f |= F_EXPERTS;
+	if (n == 11 && memcmp(s, "quant_state", 11) == 0)
+		f |= F_QSTATE;
+	if (n >= 5 && memcmp(s + n - 5, "_exps", 5) == 0)
+		f |= F_EXPS;
+	if (n >= 23 && memcmp(s + n - 23, "e_score_correction_bias", 23) == 0)
+		f |= F_ESCORE;
+	if (n == 6 && memcmp(s, "weight", 6) == 0)
+		f |= F_WEIGHT;
+	if ((n == 7 && memcmp(s, "qweight", 7) == 0) ||
+	    (n == 13 && memcmp(s, "weight_packed", 13) == 0))
+		f |= F_PACKED;
+	for (i = 0; i < sizeof(aux) / sizeof(aux[0]); i++)
+		if (strlen(aux[i]) == n && memcmp(s, aux[i], n) == 0)
+			f |= F_AUX;
+	return f;
+}
+
+#define READER_DOTS 32
+#define READER_MEMO 64 /* a power of two */
+#define REST_DOTS 8
+
+/* What the rest of a name, after the components it shares with the name
+ * before it, holds. */
+struct rest {
+	const char *s; /* borrowed from a name */
+	size_t n;
+	unsigned f;		  /* F_ bits of its components but the last */
+	unsigned last;		  /* F_ bits of its last component */
+	size_t ndots;		  /* REST_DOTS + 1: more than it remembers */
+	size_t dot[REST_DOTS];	  /* where its dots are */
+	unsigned held[REST_DOTS]; /* F_ bits of its components before each */
+	unsigned after, cls;	  /* its class after components holding after (-1: none) */
+};
+
+/*
+ * Reads names one after another.  Checkpoints list tensors sorted or module
+ * by module, so a name mostly repeats the leading components of the one
+ * before it ("model.layers.3.mlp.experts.106." + "down_proj.weight"): what
+ * those hold is carried over.  The rest, past block and expert numbers, is
+ * one of a few strings ("down_proj.weight", "up_proj.weight_scale_inv"),
+ * remembered in a small cache.  Names are borrowed: they must outlive the
+ * reader.
+ */
+struct name_reader {
+	const char *prev;
+	size_t prev_len;
+	size_t ndots;		    /* dots of prev remembered */
+	size_t dot[READER_DOTS];    /* where prev's k-th dot is */
+	unsigned held[READER_DOTS]; /* F_ bits of prev's components before it */
+	struct rest memo[READER_MEMO];
+};
+
+/* Length of the common prefix of a and b, n bytes at most (both hold n). */
+static size_t common_prefix(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+	uint64_t x, y;
+
+	for (; i + 8 <= n; i += 8) { /* eight bytes a step */
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y) {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)__builtin_ctzll(x ^ y) / 8; /* the first that differs */
+#else
+			break;
+#endif
+		}
+	}
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+/* Whether a and b, n bytes each, are equal.  The rests compared here are
+ * mostly 8 to 16 bytes ("down_proj.weight"): two 8-byte loads cover them. */
+static bool same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y, u, v;
+
+	if (n < 8 || n > 16)
+		return memcmp(a, b, n) == 0;
+	memcpy(&x, a, 8);
+	memcpy(&y, b, 8);
+	memcpy(&u, a + n - 8, 8);
+	memcpy(&v, b + n - 8, 8);
+	return x == y && u == v;
+}
+
+/* Reads s[0..n), the rest of a name; whole: the whole name. */
+static void read_rest(struct rest *e, const char *s, size_t n, bool whole)
+{
+	const char *p = s, *end = s + n, *dot;
+	unsigned c;
+
+	e->s = s;
+	e->n = n;
+	e->f = 0;
+	e->ndots = 0;
+	e->after = UINT_MAX;
+	for (; (dot = memchr(p, '.', (size_t)(end - p))) != NULL; p = dot + 1) {
+		c = component(p, (size_t)(dot - p));
+		e->f |= whole && p == s ? c & ~F_POSITION : c;
+		if (e->ndots < REST_DOTS) {
+			e->dot[e->ndots] = (size_t)(dot - s);
+			e->held[e->ndots] = e->f;
+		}
+		e->ndots += e->ndots <= REST_DOTS;
+	}
+	e->last = component(p, (size_t)(end - p));
+}
+
+/* Remembers that name's k-th dot is at dot, with F_ bits f before it. */
+static void held(struct name_reader *r, size_t k, size_t dot, unsigned f)
+{
+	if (k < READER_DOTS) {
+		r->dot[k] = dot;
+		r->held[k] = f;
+	}
+}
+
+/* The class of a name whose components before the last hold f, the last c;
+ * dotted: there is a dot before the last. */
+static unsigned class_of(unsigned f, unsigned c, bool dotted)
+{
+	unsigned cls = 0;
+
+	f |= (dotted ? c & F_DIGIT : 0) | (c & (F_EMBED | F_NORM | F_SHARED));
+	/* DeepSeek's routing bias: a buffer kept as a parameter */
+	if (c & F_ESCORE)
+		cls |= VF_TC_ROUTER_BIAS;
+	if (dotted && (c & F_WEIGHT))
+		cls |= VF_TC_WEIGHT;
+	if (dotted && (c & F_PACKED))
+		cls |= VF_TC_PACKED;
+	if ((dotted && (c & F_AUX)) || (f & F_QSTATE))
+		cls |= VF_TC_AUX; /* bitsandbytes: weight.quant_state.bitsandbytes__nf4 */
+	if (!(f & F_SHARED) && (f & (F_EXPERTS | F_EXPS)))
+		cls |= VF_TC_ROUTED; /* GGUF: blk.N.ffn_gate_exps.weight */
+	if ((f & F_DIGIT) && !(f & (F_EMBED | F_NORM)))
+		cls |= VF_TC_MATRIX;
+	return cls;
+}
+
+static unsigned read_name(struct name_reader *r, const char *name)
+{
+	size_t len = strlen(name), k = 0;
+	unsigned f = 0;
+	const char *s = name, *end = name + len;
+	struct rest whole, *e = &whole;
+
+	if (r->prev) { /* resume after the deepest dot name shares with prev */
+		size_t same = common_prefix(name, r->prev, len < r->prev_len ? len : r->prev_len);
+		for (k = r->ndots; k > 0 && r->dot[k - 1] >= same; k--)
+			;
+		if (k) {
+			s = name + r->dot[k - 1] + 1;
+			f = r->held[k - 1];
+		}
+	}
+	if (k) {
+		const char *p;
+		size_t h;
+		for (;; s = p + 1) { /* numbers: "106." */
+			for (p = s; p < end && *p >= '0' && *p <= '9'; p++)
+				;
+			if (p == s || p == end || *p != '.')
+				break;
+			f |= F_DIGIT;
+			held(r, k++, (size_t)(p - name), f);
+		}
+		h = ((size_t)(end - s) * 7 + (unsigned char)s[0] * 3 + (unsigned char)end[-1]) &
+		    (READER_MEMO - 1);
+		e = &r->memo[h];
+		if (!e->s || e->n != (size_t)(end - s) || !same_bytes(e->s, s, e->n))
+			read_rest(e, s, (size_t)(end - s), false);
+	} else {
+		read_rest(e, s, len, true);
+	}
+	for (size_t i = 0; i < e->ndots && i < REST_DOTS; i++)
+		held(r, k++, (size_t)(s - name) + e->dot[i], f | e->held[i]);
+	r->prev = name;
+	r->prev_len = len;
+	r->ndots = k < READER_DOTS ? k : READER_DOTS;
+	if (e->ndots > REST_DOTS) /* dots the rest did not remember: only count them */
+		for (const char *p = s + e->dot[REST_DOTS - 1] + 1; p < end; p++)
+			k += *p == '.';
+	if (e == &whole)
+		return class_of(f | e->f, e->last, k > 0);
+	if (e->after != f) { /* k > 0 here */
+		e->after = f;
+		e->cls = class_of(f | e->f, e->last, true);
+	}
+	return e->cls;
+}
+
+unsigned vf_tensor_class(const char *name)
+{
+	struct rest e;
+
+	read_rest(&e, name, strlen(name), true);
+	return class_of(e.f, e.last, e.ndots > 0);
+}
+
 bool vf_tensor_is_quant_aux(const char *name)
 {
-	static const char *const sufs[] = {".qzeros",
-					   ".scales",
-					   ".g_idx",
-					   ".weight_scale_inv",
-					   ".weight_scale",
-					   ".input_scale",
-					   ".SCB",
-					   ".weight_format",
-					   ".absmax",
-					   ".quant_map",
-					   ".nested_absmax",
-					   ".nested_quant_map",
-					   ".weight_zero_point",
-					   ".weight_shape",
-					   ".weight_g_idx",
-					   ".weight_scale_2",
-					   NULL};
+	return vf_tensor_class(name) & VF_TC_AUX;
+}
 
-	if (strstr(name, ".quant_state."))
-		return true; /* bitsandbytes: weight.quant_state.bitsandbytes__nf4 */
-	for (const char *const *s = sufs; *s; s++)
-		if (ends_with(name, *s))
-			return true;
-	return false;
+/* vf_tensor_params() of t, whose class is cls. */
+static inline uint64_t params_of(const struct vf_tensor *t, unsigned cls, const struct vf_arch *a)
+{
+	uint64_t p = t->count_params, bits = 4, out;
+
+	if (!p || (cls & (VF_TC_AUX | VF_TC_ROUTER_BIAS)))
+		return 0;
+	/* GPTQ/AWQ qweight and compressed-tensors weight_packed: 32/bits values per
+	 * int32 (formats.md, "Quantized checkpoints") */
+	if ((cls & VF_TC_PACKED) && (t->dtype == VF_DT_I32 || t->dtype == VF_DT_U32)) {
+		if (a && a->quant_bits > 0 && a->quant_bits <= 32)
+			bits = (uint64_t)a->quant_bits;
+		return vf_mul_ok(p, 32, &out) ? out / bits : p;
+	}
+	/* bitsandbytes 4-bit: a U8 weight holds two values a byte */
+	if (t->dtype == VF_DT_U8 && (cls & VF_TC_WEIGHT) && a &&
+	    strcmp(a->quant_method, "bitsandbytes") == 0 && a->quant_bits == 4)
+		return p * 2;
+	return p;
 }
 
 uint64_t vf_tensor_params(const struct vf_tensor *t, const struct vf_arch *a)
 {
-	uint64_t p = t->count_params, bits = 4, out;
+	return params_of(t, vf_tensor_class(t->name), a);
+}
 
-	if (!p || vf_tensor_is_quant_aux(t->name) || ends_with(t->name, "e_score_correction_bias"))
-		return 0;
-	if (a && a->quant_bits > 0 && a->quant_bits <= 32)
-		bits = (uint64_t)a->quant_bits;
-	/* GPTQ/AWQ qweight and compressed-tensors weight_packed: 32/bits values per
-	 * int32 (formats.md, "Quantized checkpoints") */
-	if ((ends_with(t->name, ".qweight") || ends_with(t->name, ".weight_packed")) &&
-	    (t->dtype == VF_DT_I32 || t->dtype == VF_DT_U32))
-		return vf_mul_ok(p, 32, &out) ? out / bits : p;
-	/* bitsandbytes 4-bit: a U8 weight holds two values a byte */
-	if (a && strcmp(a->quant_method, "bitsandbytes") == 0 && a->quant_bits == 4 &&
-	    t->dtype == VF_DT_U8 && ends_with(t->name, ".weight"))
-		return p * 2;
-	return p;
+/* ---- a checkpoint's tensors, read once ---- */
+
+static void add_wrapping(uint64_t *sum, uint64_t v, bool *wrapped)
+{
+	*wrapped |= !vf_add_ok(*sum, v, sum);
+}
+
+enum vf_status vf_ckpt_init(struct vf_ckpt *ck, const struct vf_model *m, struct vf_err *err)
+{
+	struct name_reader *r;
+	uint64_t by[VF_DT_COUNT] = {0};
+	bool seen[VF_DT_COUNT] = {false};
+	int best = 0;
+
+	memset(ck, 0, sizeof(*ck));
+	ck->m = m;
+	ck->cls = vf_malloc(m->ntensors ? m->ntensors : 1);
+	r = vf_calloc(1, sizeof(*r));
+	if (!ck->cls || !r) {
+		vf_free(r);
+		vf_ckpt_release(ck);
+		return vf_fail(err, VF_ENOMEM, "", "out of memory");
+	}
+	ck->quantized = m->format == VF_FMT_GGUF || m->arch.quant_method[0];
+	for (size_t i = 0; i < m->ntensors; i++) {
+		const struct vf_tensor *t = &m->tensors[i];
+		unsigned c = read_name(r, t->name);
+		uint64_t n = params_of(t, c, &m->arch);
+		ck->cls[i] = (uint8_t)c;
+		add_wrapping(&ck->params, n, &ck->params_wrapped);
+		if (c & VF_TC_ROUTED)
+			add_wrapping(&ck->routed, n, &ck->params_wrapped);
+		ck->quantized |= (c & VF_TC_AUX) != 0;
+		if (t->count_bytes) {
+			add_wrapping(&ck->stored, t->count_bytes, &ck->bytes_wrapped);
+			add_wrapping(&ck->as_stored, t->nbytes, &ck->bytes_wrapped);
+			add_wrapping(&ck->as_stored_round, vf_alloc_round(t->nbytes) - t->nbytes,
+				     &ck->bytes_wrapped);
+		}
+		by[t->dtype] += t->count_bytes;
+		seen[t->dtype] = true;
+	}
+	vf_free(r);
+	for (int d = 1; d < VF_DT_COUNT; d++) {
+		/* packed floats (fp4, ggml blocks) are quantized too */
+		if (seen[d] && vf_dtype_is_float((enum vf_dtype)d) &&
+		    !plain_float((enum vf_dtype)d))
+			ck->quantized = true;
+		if (vf_dtype_is_float((enum vf_dtype)d) && by[d] > by[best])
+			best = d;
+	}
+	ck->dominant = (enum vf_dtype)best;
+	return VF_OK;
+}
+
+void vf_ckpt_release(struct vf_ckpt *ck)
+{
+	vf_free(ck->cls);
+	memset(ck, 0, sizeof(*ck));
+}
+
+void vf_layers_weigh(struct vf_layers *ly, const struct vf_ckpt *ck, const struct vf_wconv *c)
+{
+	const struct vf_model *m = ck->m;
+	bool keep = as_stored(c);
+
+	for (size_t i = 0; i < ly->n; i++)
+		ly->v[i].params = ly->v[i].bytes = 0;
+	for (size_t i = 0; i < m->ntensors; i++) {
+		const struct vf_tensor *t = &m->tensors[i];
+		struct vf_layer *l = &ly->v[ly->of_tensor[i]];
+		l->params += params_of(t, ck->cls[i], &m->arch);
+		if (t->count_bytes)
+			l->bytes += keep ? t->nbytes : bytes_as(t, -1, ck->cls[i], c);
+	}
 }
 
 /* ---- layers from a config ---- */
@@ -204,7 +550,7 @@ enum vf_status vf_layers_from_synth(const struct vf_synth *s, const struct vf_wc
 {
 	struct vf_model fake;
 	enum vf_status st;
-	bool any_tie = false;
+	bool any_tie = false, keep = as_stored(c);
 
 	memset(out, 0, sizeof(*out));
 	if (s->approximate)
@@ -219,7 +565,8 @@ enum vf_status vf_layers_from_synth(const struct vf_synth *s, const struct vf_wc
 		out->v[i].bytes = 0;
 	for (size_t i = 0; i < s->ntensors; i++) {
 		struct vf_layer *l = &out->v[out->of_tensor[i]];
-		uint64_t b = vf_tensor_bytes_as(&s->tensors[i], s->role[i], c);
+		uint64_t b =
+		    keep ? s->tensors[i].nbytes : bytes_as(&s->tensors[i], s->role[i], -1, c);
 		if ((s->role[i] & 0x7f) == VF_ROLE_NPBUFFER) {
 			l->ntensors--;
 			if (!vf_add_ok(l->buffer_bytes, b, &l->buffer_bytes))
@@ -340,30 +687,24 @@ static void shape_str(const struct vf_tensor *t, char *buf, size_t cap)
 		snprintf(buf + o, cap - o, "]");
 }
 
-size_t vf_synth_compare(const struct vf_synth *s, const struct vf_model *m, char **msgs, size_t max)
+size_t vf_synth_compare(const struct vf_synth *s, const struct vf_ckpt *ck, char **msgs, size_t max)
 {
+	const struct vf_model *m = ck->m;
 	size_t n = 0, plen = prefix_len(s), missing = 0, extra = 0, reshaped = 0;
 	const char *first_missing = NULL, *first_extra = NULL;
 	long rs_c = -1, rs_s = -1;
-	bool quantized = m->format == VF_FMT_GGUF || m->arch.quant_method[0];
 	struct vf_strmap names = {0};
 	char pref[128];
 
 	if (!m->ntensors)
 		return 0;
-	for (size_t i = 0; i < m->ntensors && !quantized; i++)
-		quantized =
-		    vf_tensor_is_quant_aux(m->tensors[i].name) ||
-		    (vf_dtype_is_float(m->tensors[i].dtype) && !plain_float(m->tensors[i].dtype));
-	if (quantized) {
+	if (ck->quantized) {
 		/* Packed names and shapes differ from the model class; compare what
 		 * they hold: logical parameters (buffers a checkpoint keeps count). */
-		uint64_t ck = 0, sy = s->params_total;
+		uint64_t p = ck->params, sy = s->params_total;
 		char a[32], b[32];
-		for (size_t i = 0; i < m->ntensors; i++)
-			ck += vf_tensor_params(&m->tensors[i], &m->arch);
-		if (ck != sy) {
-			snprintf(a, sizeof(a), "%llu", (unsigned long long)ck);
+		if (p != sy) {
+			snprintf(a, sizeof(a), "%llu", (unsigned long long)p);
 			snprintf(b, sizeof(b), "%llu", (unsigned long long)sy);
 			say(msgs, max, &n,
 			    "checkpoint and config.json disagree: the checkpoint holds %s "
@@ -372,6 +713,7 @@ size_t vf_synth_compare(const struct vf_synth *s, const struct vf_model *m, char
 		}
 		return n;
 	}
+	vf_strmap_reserve(&names, s->ntensors); /* else the puts grow it */
 	for (size_t i = 0; i < s->ntensors; i++) {
 		const struct vf_tensor *t = &s->tensors[i];
 		long j;
