@@ -90,12 +90,52 @@ static int next_member(struct vf_jscan *s, size_t *i, char close)
 	return 1;
 }
 
+/*
+ * A key of at most 15 plain ASCII bytes followed directly by ':', as every
+ * writer emits the keys of a tensor entry ("dtype":), found with one 16-byte
+ * compare instead of the general string machinery.  Anything else (escapes,
+ * non-ASCII, control bytes, space before the colon, long names) returns
+ * false at once and takes the general path, which checks it.
+ */
+static bool short_key(struct vf_jscan *s, char **key)
+{
+#ifdef __SSE2__
+	char *p = s->p + 1;
+	__m128i v;
+	int m, n;
+
+	if (s->end - p < 17)
+		return false;
+	v = _mm_loadu_si128((const __m128i *)p);
+	m = _mm_movemask_epi8(
+	    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+				      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+			 _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)))); /* signed: >= 0x80 too */
+	if (!m)
+		return false;
+	n = __builtin_ctz((unsigned)m);
+	if (p[n] != '"' || p[n + 1] != ':')
+		return false;
+	p[n] = '\0';
+	*key = p;
+	s->klen = (size_t)n;
+	s->p = p + n + 2;
+	return true;
+#else
+	(void)s;
+	(void)key;
+	return false;
+#endif
+}
+
 int vf_jscan_key(struct vf_jscan *s, size_t *i, char **key)
 {
 	int r = next_member(s, i, '}');
 
 	if (r <= 0)
 		return r;
+	if (*s->p == '"' && short_key(s, key)) /* next_member peeked: s->p < end */
+		return 1;
 	if (!vf_jscan_string(s, key, &s->klen))
 		return -1;
 	if (vf_jscan_peek(s) != ':') {

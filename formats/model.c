@@ -6,9 +6,11 @@
  * names (strmap) answers "is this name already here" in O(1), which both the
  * duplicate check and vf_model_find() need.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/arena.h"
 #include "common/mem.h"
@@ -212,11 +214,39 @@ long vf_model_find(const struct vf_model *m, const char *name)
 	return vf_strmap_get(&p->names, name, &i) ? (long)i : -1;
 }
 
+struct find_part {
+	const struct vf_strmap *map;
+	const char *const *names;
+	size_t n;
+	uint32_t *out;
+};
+
+static void *find_part(void *arg)
+{
+	struct find_part *f = arg;
+
+	vf_strmap_get_many(f->map, f->names, f->n, f->out);
+	return NULL;
+}
+
+/*
+ * Look-ups only read the table, so a big batch (DeepSeek-V3's index: 92k
+ * names, ~6 ms of cache misses) is split with a second thread.  It allocates
+ * nothing, so allocation fault injection does not care.
+ */
 void vf_model_find_many(const struct vf_model *m, const char *const *names, size_t n, uint32_t *out)
 {
 	const struct priv *p = m->priv;
+	struct find_part half = {&p->names, names + n / 2, n - n / 2, out + n / 2};
+	pthread_t tid;
 
-	vf_strmap_get_many(&p->names, names, n, out);
+	if (n < 16384 || sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+	    pthread_create(&tid, NULL, find_part, &half) != 0) {
+		vf_strmap_get_many(&p->names, names, n, out);
+		return;
+	}
+	vf_strmap_get_many(&p->names, names, n / 2, out);
+	pthread_join(tid, NULL);
 }
 
 void vf_model_free(struct vf_model *m)

@@ -67,6 +67,13 @@ static const struct scase cases[] = {
     {"[\"\xc3\"]", 0, "is not valid UTF-8 (at byte 2)"},
     {"[\xff]", 0, "is not valid UTF-8 (at byte 1)"},
     {"[\xc3\xa9]", 0, "is not valid JSON (at byte 1)"}, /* valid UTF-8, not JSON */
+    /* keys: the 16-byte fast path and everything it hands to the general one */
+    {"{\"dtype\" : 1, \"abcdefghijklmno\":2, \"abcdefghijklmnop\":3}", 0, NULL},
+    {"{\"\":1}", 0, NULL},
+    {"{\"a\tb\":1}", 0, "contains a control character inside a string (at byte 3)"},
+    {"{\"dtype\"}", 0, "is not valid JSON (at byte 8)"},
+    {"{\"\\u0064type\":1,\"dtype\":2}", 0, "repeats the key \"dtype\""},
+    {"{\"d\xc3\xa9\":1,\"d\xc3\xa9\":2}", 0, "repeats the key \"d\xc3\xa9\""},
     /* repeated keys in skipped objects */
     {"{\"a\":1,\"b\":2,\"a\":3}", 0, "repeats the key \"a\""},
     {"[{\"k\":{\"x\":1,\"x\":1}}]", 0, "repeats the key \"x\""},
