@@ -127,9 +127,10 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 SAN="$(ASAN_FLAGS)" check
 
 # ThreadSanitizer on what runs threads: shards parsed on workers
-# (formats/shards.c) and libarchive loaded once (formats/archive_lib.c), and
+# (formats/shards.c), names classified in halves (planner/weights.c),
+# libarchive loaded once (formats/archive_lib.c), and
 # vramfit itself on the sharded fixture and a 24-shard directory.
-TSAN_TESTS = test_index test_archive_lib test_safetensors_bad
+TSAN_TESTS = test_index test_archive_lib test_safetensors_bad test_planner_class
 tsan:
 	@$(MAKE) --no-print-directory BUILD=build/tsan OPT=-O1 SAN=-fsanitize=thread \
 	  build/tsan/vramfit $(TSAN_TESTS:%=build/tsan/tests/%) fixtures

@@ -131,6 +131,66 @@ static void test_ckpt_sums(void **state)
 	vf_model_free(m);
 }
 
+/*
+ * 20,000 tensors: past the size where vf_ckpt_init() reads the names in two
+ * halves on two threads.  Pairs of a routed bf16 expert matrix [4, 8] and its
+ * fp32 [1, 1] scale; the sums are those of 10,000 pairs, by hand.
+ */
+static void test_ckpt_sums_big(void **state)
+{
+	enum { PAIRS = 10000 };
+	struct vf_model *m = vf_model_new("big");
+	struct vf_err err = {0};
+	struct vf_ckpt ck;
+	uint32_t f;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(vf_model_add_file(m, "big", &f, &err), VF_OK);
+	for (int i = 0; i < PAIRS; i++) {
+		char name[96];
+		uint64_t w[2] = {4, 8}, sc[2] = {1, 1};
+		struct vf_tensor a = {.name = name,
+				      .shape = w,
+				      .ndim = 2,
+				      .dtype = VF_DT_BF16,
+				      .numel = 32,
+				      .nbytes = 64,
+				      .count_params = 32,
+				      .count_bytes = 64};
+		struct vf_tensor b = {.name = name,
+				      .shape = sc,
+				      .ndim = 2,
+				      .dtype = VF_DT_F32,
+				      .numel = 1,
+				      .nbytes = 4,
+				      .count_params = 1,
+				      .count_bytes = 4};
+		snprintf(name, sizeof(name), "model.layers.%d.mlp.experts.%d.up_proj.weight",
+			 i / 100, i % 100);
+		assert_int_equal(vf_model_add_tensor(m, &a, "big", &err), VF_OK);
+		snprintf(name, sizeof(name),
+			 "model.layers.%d.mlp.experts.%d.up_proj.weight_scale_inv", i / 100,
+			 i % 100);
+		assert_int_equal(vf_model_add_tensor(m, &b, "big", &err), VF_OK);
+	}
+	assert_int_equal(vf_ckpt_init(&ck, m, &err), VF_OK);
+	for (size_t i = 0; i < m->ntensors; i++)
+		assert_int_equal(ck.cls[i], vf_tensor_class(m->tensors[i].name));
+	assert_int_equal(ck.params, 32 * PAIRS); /* scales hold no parameters */
+	assert_int_equal(ck.routed, 32 * PAIRS);
+	assert_int_equal(ck.stored, (64 + 4) * PAIRS);
+	assert_int_equal(ck.as_stored, (64 + 4) * PAIRS);
+	/* each rounds up to a 512-byte block */
+	assert_int_equal(ck.as_stored_round, (512 - 64 + 512 - 4) * PAIRS);
+	assert_false(ck.params_wrapped);
+	assert_false(ck.bytes_wrapped);
+	assert_int_equal(ck.dominant, VF_DT_BF16);
+	assert_true(ck.quantized);
+	vf_ckpt_release(&ck);
+	vf_model_free(m);
+}
+
 static void same_estimate(const struct vf_estimate *a, const struct vf_estimate *b)
 {
 	assert_int_equal(a->params_total, b->params_total);
@@ -192,6 +252,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_class_of_names),
 	    cmocka_unit_test(test_ckpt_sums),
+	    cmocka_unit_test(test_ckpt_sums_big),
 	    cmocka_unit_test(test_ckpt_layers_and_estimate),
 	};
 
