@@ -438,28 +438,36 @@ static bool literal(struct vf_jscan *s, const char *word)
 	return true;
 }
 
+int vf_jscan_key_once(struct vf_jscan *s, size_t *i, char **key, struct vf_strmap *seen)
+{
+	int r = vf_jscan_key(s, i, key), put;
+
+	if (r <= 0)
+		return r;
+	if ((put = vf_strmap_put(seen, *key, 0, NULL)) < 0) {
+		vf_fail(s->err, VF_ENOMEM, s->path, "out of memory");
+		return -1;
+	}
+	if (put == 0) {
+		vf_fail(s->err, VF_EFORMAT, s->path, "%s repeats the key \"%s\"", s->what, *key);
+		return -1;
+	}
+	return 1;
+}
+
 static bool skip_object(struct vf_jscan *s)
 {
 	struct vf_strmap seen = {0};
 	size_t i = 0;
 	char *key;
 	int r;
-	bool ok = true;
 
 	if (!vf_jscan_open(s, '{'))
 		return false;
-	while (ok && (r = vf_jscan_key(s, &i, &key)) > 0) {
-		int put = vf_strmap_put(&seen, key, 0, NULL);
-		if (put < 0)
-			ok = !vf_fail(s->err, VF_ENOMEM, s->path, "out of memory");
-		else if (put == 0)
-			ok = !vf_fail(s->err, VF_EFORMAT, s->path, "%s repeats the key \"%s\"",
-				      s->what, key);
-		else
-			ok = vf_jscan_skip(s);
-	}
+	while ((r = vf_jscan_key_once(s, &i, &key, &seen)) > 0 && vf_jscan_skip(s))
+		;
 	vf_strmap_free(&seen);
-	return ok && r == 0;
+	return r == 0;
 }
 
 bool vf_jscan_skip(struct vf_jscan *s)

@@ -70,6 +70,11 @@ bool vf_jscan_open(struct vf_jscan *s, char c);
  * closed; -1 on an error.  *i counts the members read (start it at 0).
  */
 int vf_jscan_key(struct vf_jscan *s, size_t *i, char **key);
+/* vf_jscan_key() that also fails ("WHAT repeats the key \"K\"") on a key
+ * already in seen, the keys of this object so far (start it zeroed; free it
+ * with vf_strmap_free() after the object). */
+struct vf_strmap;
+int vf_jscan_key_once(struct vf_jscan *s, size_t *i, char **key, struct vf_strmap *seen);
 /* The same for an opened array: 1 when an element is next. */
 int vf_jscan_item(struct vf_jscan *s, size_t *i);
 

@@ -93,6 +93,24 @@ void *vf_realloc(void *p, size_t n)
 	return q;
 }
 
+bool vf_grow(void *arrp, size_t *cap, size_t len, size_t elem, size_t first)
+{
+	void *old, *a;
+	size_t nc;
+
+	if (len < *cap)
+		return true;
+	nc = *cap ? *cap * 2 : first;
+	/* the caller's pointer is read and written as bytes: it is a T *, not a
+	 * void *, and object pointers share one representation here */
+	memcpy(&old, arrp, sizeof(old));
+	if (nc < *cap || nc > SIZE_MAX / elem || !(a = vf_realloc(old, nc * elem)))
+		return false;
+	memcpy(arrp, &a, sizeof(a));
+	*cap = nc;
+	return true;
+}
+
 char *vf_strndup(const char *s, size_t n)
 {
 	char *d = vf_malloc(n + 1);

@@ -27,6 +27,13 @@ void vf_free(void *p);
  * happened since the last call, so a test can loop over every failure point.
  */
 unsigned long vf_mem_fail_at(unsigned long n);
+/*
+ * Room for one more element in a growing array: when len has reached *cap,
+ * *arrp (an array of elem-byte elements) is reallocated to twice *cap, or to
+ * first when empty.  false when out of memory or the size would overflow;
+ * the array is then unchanged.
+ */
+bool vf_grow(void *arrp, size_t *cap, size_t len, size_t elem, size_t first);
 /* True while a failure is armed: code that would allocate from several
  * threads runs on one instead, so the n-th allocation is the same every run. */
 bool vf_mem_injecting(void);

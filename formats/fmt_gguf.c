@@ -444,15 +444,9 @@ static enum vf_status read_value(struct rd *r, uint32_t type, unsigned depth, bo
 
 static enum vf_status own_key(struct rd *r, char *key)
 {
-	if (r->nowned == r->owned_cap) {
-		size_t nc = r->owned_cap ? r->owned_cap * 2 : 64;
-		char **a = vf_realloc(r->owned, nc * sizeof(*a));
-		if (!a) {
-			vf_free(key);
-			return vf_fail(r->err, VF_ENOMEM, r->path, "out of memory");
-		}
-		r->owned = a;
-		r->owned_cap = nc;
+	if (!vf_grow(&r->owned, &r->owned_cap, r->nowned, sizeof(*r->owned), 64)) {
+		vf_free(key);
+		return vf_fail(r->err, VF_ENOMEM, r->path, "out of memory");
 	}
 	r->owned[r->nowned++] = key;
 	return VF_OK;
@@ -489,14 +483,8 @@ static enum vf_status add_cand(struct rd *r, const char *key, size_t plen, int w
 
 	if (plen >= sizeof(c->prefix))
 		return VF_OK; /* longer than any architecture name we accept */
-	if (r->ncands == r->cands_cap) {
-		size_t nc = r->cands_cap ? r->cands_cap * 2 : 32;
-		struct cand *a = vf_realloc(r->cands, nc * sizeof(*a));
-		if (!a)
-			return vf_fail(r->err, VF_ENOMEM, r->path, "out of memory");
-		r->cands = a;
-		r->cands_cap = nc;
-	}
+	if (!vf_grow(&r->cands, &r->cands_cap, r->ncands, sizeof(*r->cands), 32))
+		return vf_fail(r->err, VF_ENOMEM, r->path, "out of memory");
 	c = &r->cands[r->ncands++];
 	memset(c, 0, sizeof(*c));
 	memcpy(c->prefix, key, plen);

@@ -78,22 +78,6 @@ static void header_free(struct st_header *h)
 	vf_free(h);
 }
 
-/* Makes room for one more element of size sz in *arr (doubling). */
-static bool room(void *arr, size_t *cap, size_t len, size_t sz)
-{
-	void **a = arr, *b;
-	size_t nc;
-
-	if (len < *cap)
-		return true;
-	nc = *cap ? *cap * 2 : 64;
-	if (nc > SIZE_MAX / sz || !(b = vf_realloc(*a, nc * sz)))
-		return false;
-	*a = b;
-	*cap = nc;
-	return true;
-}
-
 static bool oom(struct vf_err *err, const char *path)
 {
 	vf_fail(err, VF_ENOMEM, path, "out of memory");
@@ -114,12 +98,9 @@ static bool read_metadata(struct vf_jscan *s, struct st_header *h, const char *p
 	if (vf_jscan_peek(s) != '{')
 		return vf_jscan_wrong(s, "__metadata__ is not an object");
 	vf_jscan_open(s, '{');
-	while (ok && (r = vf_jscan_key(s, &i, &key)) > 0) {
-		int put = vf_strmap_put(&seen, key, 0, NULL);
-		if (put < 0 || !room(&h->meta, &h->meta_cap, h->nmeta + 1, sizeof(*h->meta)))
+	while (ok && (r = vf_jscan_key_once(s, &i, &key, &seen)) > 0) {
+		if (!vf_grow(&h->meta, &h->meta_cap, h->nmeta + 1, sizeof(*h->meta), 64))
 			ok = oom(err, path);
-		else if (put == 0)
-			ok = !vf_fail(err, VF_EFORMAT, path, "header repeats the key \"%s\"", key);
 		else if (vf_jscan_peek(s) != '"')
 			ok = vf_jscan_wrong(s, "__metadata__ value of \"%s\" is not a string", key);
 		else if ((ok = vf_jscan_string(s, &val, &len))) {
@@ -156,7 +137,7 @@ static bool read_shape(struct vf_jscan *s, struct st_header *h, struct st_tensor
 		if (!vf_mul_ok(t->numel, d, &t->numel))
 			return !vf_fail(err, VF_EFORMAT, path,
 					"tensor \"%s\": element count overflows 64 bits", t->name);
-		if (!room(&h->dims, &h->dims_cap, h->ndims, sizeof(*h->dims)))
+		if (!vf_grow(&h->dims, &h->dims_cap, h->ndims, sizeof(*h->dims), 64))
 			return oom(err, path);
 		h->dims[h->ndims++] = d;
 		t->ndim++;
@@ -520,15 +501,9 @@ enum vf_status vf_safetensors_read_dir(struct vf_model *m, const char *dir, bool
 	while ((de = vf_dir_next(d)) != NULL) {
 		if (!has_suffix(de, ".safetensors") || de[0] == '.')
 			continue;
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			char **a = vf_realloc(names, nc * sizeof(*a));
-			if (!a) {
-				st = vf_fail(err, VF_ENOMEM, dir, "out of memory");
-				goto out;
-			}
-			names = a;
-			cap = nc;
+		if (!vf_grow(&names, &cap, n, sizeof(*names), 16)) {
+			st = vf_fail(err, VF_ENOMEM, dir, "out of memory");
+			goto out;
 		}
 		if (!(names[n] = vf_strdup(de))) {
 			st = vf_fail(err, VF_ENOMEM, dir, "out of memory");

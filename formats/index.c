@@ -52,7 +52,7 @@ static const char *base_of(const char *path)
 struct index {
 	char *text; /* names below point into it (decoded in place) */
 	const char **name, **shard;
-	size_t n, cap;
+	size_t n, cap, shard_cap;
 	struct vf_strmap files;	  /* shard names, each once */
 	struct vf_shards *shards; /* reading them while the index is read */
 	uint64_t total;
@@ -79,17 +79,9 @@ static bool read_weight_map(struct vf_jscan *s, struct index *x, const char *pat
 		int put;
 		if (x->n == UINT32_MAX)
 			return !vf_fail(err, VF_EFORMAT, path, "index has too many entries");
-		if (x->n == x->cap) {
-			size_t nc = x->cap ? x->cap * 2 : 1024;
-			const char **a = vf_realloc(x->name, nc * sizeof(*a));
-			if (a)
-				x->name = a;
-			const char **b = a ? vf_realloc(x->shard, nc * sizeof(*b)) : NULL;
-			if (!a || !b)
-				return index_oom(err, path);
-			x->shard = b;
-			x->cap = nc;
-		}
+		if (!vf_grow(&x->name, &x->cap, x->n, sizeof(*x->name), 1024) ||
+		    !vf_grow(&x->shard, &x->shard_cap, x->n, sizeof(*x->shard), 1024))
+			return index_oom(err, path);
 		if (vf_jscan_peek(s) != '"')
 			return vf_jscan_wrong(s, "weight_map entry \"%s\" is not a plain file name",
 					      name);
@@ -112,26 +104,24 @@ static bool read_weight_map(struct vf_jscan *s, struct index *x, const char *pat
 	return r == 0;
 }
 
-static bool read_metadata(struct vf_jscan *s, struct index *x, const char *path, struct vf_err *err)
+static bool read_metadata(struct vf_jscan *s, struct index *x)
 {
 	struct vf_strmap seen = {0};
 	size_t i = 0;
 	char *key;
-	int r, put;
+	int r, u;
 	bool ok = true;
 
 	if (vf_jscan_peek(s) != '{')
 		return vf_jscan_skip(s); /* not ours to judge */
 	vf_jscan_open(s, '{');
-	while (ok && (r = vf_jscan_key(s, &i, &key)) > 0) {
-		if ((put = vf_strmap_put(&seen, key, 0, NULL)) < 0)
-			ok = index_oom(err, path);
-		else if (put == 0)
-			ok = !vf_fail(err, VF_EFORMAT, path, "index repeats the key \"%s\"", key);
-		else if (strcmp(key, "total_size") == 0)
-			ok = (r = vf_jscan_uint(s, &x->total)) >= 0 && ((x->has_total = r), true);
-		else
+	while (ok && (r = vf_jscan_key_once(s, &i, &key, &seen)) > 0) {
+		if (strcmp(key, "total_size") == 0) {
+			ok = (u = vf_jscan_uint(s, &x->total)) >= 0;
+			x->has_total = u == 1;
+		} else {
 			ok = vf_jscan_skip(s);
+		}
 	}
 	vf_strmap_free(&seen);
 	return ok && r == 0;
@@ -143,22 +133,18 @@ static bool read_index(struct index *x, size_t len, const char *path, struct vf_
 	struct vf_strmap seen = {0};
 	size_t i = 0;
 	char *key;
-	int r, put;
+	int r;
 	bool ok = true, wm = false;
 
 	vf_jscan_init(&s, x->text, len, path, "index", err);
 	if (vf_jscan_peek(&s) != '{')
 		return vf_jscan_wrong(&s, "index has no \"weight_map\" object");
 	vf_jscan_open(&s, '{');
-	while (ok && (r = vf_jscan_key(&s, &i, &key)) > 0) {
-		if ((put = vf_strmap_put(&seen, key, 0, NULL)) < 0)
-			ok = index_oom(err, path);
-		else if (put == 0)
-			ok = !vf_fail(err, VF_EFORMAT, path, "index repeats the key \"%s\"", key);
-		else if (strcmp(key, "weight_map") == 0)
+	while (ok && (r = vf_jscan_key_once(&s, &i, &key, &seen)) > 0) {
+		if (strcmp(key, "weight_map") == 0)
 			ok = wm = read_weight_map(&s, x, path, err);
 		else if (strcmp(key, "metadata") == 0)
-			ok = read_metadata(&s, x, path, err);
+			ok = read_metadata(&s, x);
 		else
 			ok = vf_jscan_skip(&s);
 	}

@@ -136,14 +136,8 @@ enum vf_status vf_model_add_tensor_h(struct vf_model *m, const struct vf_tensor 
 
 	if (m->ntensors >= UINT32_MAX)
 		return vf_fail(err, VF_EFORMAT, path, "too many tensors");
-	if (m->ntensors == p->tensors_cap) {
-		size_t cap = p->tensors_cap ? p->tensors_cap * 2 : 256;
-		struct vf_tensor *a = vf_realloc(m->tensors, cap * sizeof(*a));
-		if (!a)
-			return vf_fail(err, VF_ENOMEM, path, "out of memory");
-		m->tensors = a;
-		p->tensors_cap = cap;
-	}
+	if (!vf_grow(&m->tensors, &p->tensors_cap, m->ntensors, sizeof(*m->tensors), 256))
+		return vf_fail(err, VF_ENOMEM, path, "out of memory");
 	name = vf_model_strdup(m, t->name);
 	if (t->ndim)
 		shape = vf_model_alloc(m, t->ndim * sizeof(*shape));

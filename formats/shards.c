@@ -150,15 +150,7 @@ int vf_shards_add(struct vf_shards *sh, const char *name)
 
 	if (j && (j->path = vf_path_join(sh->dir, name))) {
 		pthread_mutex_lock(&sh->mu);
-		if (sh->n == sh->cap) {
-			size_t nc = sh->cap ? sh->cap * 2 : 64;
-			struct job **a = vf_realloc(sh->jobs, nc * sizeof(*a));
-			if (a) {
-				sh->jobs = a;
-				sh->cap = nc;
-			}
-		}
-		if (sh->n < sh->cap) {
+		if (vf_grow(&sh->jobs, &sh->cap, sh->n, sizeof(*sh->jobs), 64)) {
 			sh->jobs[sh->n++] = j;
 			pthread_cond_signal(&sh->work);
 			r = 0;

@@ -429,14 +429,8 @@ static enum vf_status add_member(struct vf_archive *arc, const char *name, enum 
 	if (arc->n >= VF_ARCHIVE_MAX_MEMBERS)
 		return vf_fail(err, VF_EFORMAT, arc->path, "archive has more than %u members",
 			       (unsigned)VF_ARCHIVE_MAX_MEMBERS);
-	if (arc->n == arc->cap) {
-		size_t nc = arc->cap ? arc->cap * 2 : 64;
-		struct member *v = vf_realloc(arc->m, nc * sizeof(*v));
-		if (!v)
-			return vf_fail(err, VF_ENOMEM, arc->path, "out of memory");
-		arc->m = v;
-		arc->cap = nc;
-	}
+	if (!vf_grow(&arc->m, &arc->cap, arc->n, sizeof(*arc->m), 64))
+		return vf_fail(err, VF_ENOMEM, arc->path, "out of memory");
 	if (!(copy = vf_arena_alloc(&arc->arena, strlen(name) + 1)))
 		return vf_fail(err, VF_ENOMEM, arc->path, "out of memory");
 	memcpy(copy, name, strlen(name) + 1);
