@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "cli/cli.h"
 #include "common/file.h"
 #include "common/mem.h"
+#include "common/par.h"
 #include "common/size.h"
 #include "common/strmap.h"
 
@@ -339,57 +339,35 @@ void vf_run_warn(struct vf_run *r, const char *fmt, ...)
 
 /*
  * The model synthesized from config.json does not depend on the tensors, so
- * for a big checkpoint it is built on a thread of its own while the tensors
- * are classified (DeepSeek-V3: ~4 ms beside ~5 ms).  Serially when
- * allocation failures are being injected, so that tests see the same n-th
- * allocation every run.
+ * for a big checkpoint it is built while the tensors are classified
+ * (common/par.h; DeepSeek-V3: ~4 ms beside ~5 ms).
  */
-struct synth_job {
+struct load_step {
 	struct vf_run *r;
 	struct vf_err err;
 	enum vf_status st;
-	pthread_t tid;
-	bool threaded;
 };
 
-static void *synth_run(void *arg)
+static void ckpt_step(void *arg)
 {
-	struct synth_job *j = arg;
+	struct load_step *j = arg;
+
+	j->st = vf_ckpt_init(&j->r->ck, j->r->m, &j->err);
+}
+
+static void synth_step(void *arg)
+{
+	struct load_step *j = arg;
 	struct vf_run *r = j->r;
 
 	j->st = vf_synth_build(&r->m->arch, &r->m->arch.x, r->o->w.engine, &r->s, &j->err);
-	return NULL;
-}
-
-static void synth_start(struct synth_job *j, struct vf_run *r)
-{
-	memset(j, 0, sizeof(*j));
-	j->r = r;
-	if (r->m->ntensors >= 16384 && !vf_mem_injecting())
-		j->threaded = pthread_create(&j->tid, NULL, synth_run, j) == 0;
-}
-
-/* VF_OK when the synthesized model is built (then r->s is r's to free);
- * else its error, in err.  run: build it here if no thread did. */
-static enum vf_status synth_join(struct synth_job *j, bool run, struct vf_err *err)
-{
-	if (j->threaded)
-		pthread_join(j->tid, NULL);
-	else if (run)
-		synth_run(j);
-	else
-		return VF_EUSAGE; /* not built */
-	if (j->st == VF_OK)
-		j->r->have_s = true;
-	else if (!err->status)
-		*err = j->err;
-	return j->st;
+	r->have_s = j->st == VF_OK; /* then r owns r->s, whatever else fails */
 }
 
 enum vf_status vf_run_load(struct vf_run *r, const char *path, const struct vf_open_opts *oo,
 			   struct vf_err *err)
 {
-	struct synth_job sj;
+	struct load_step ck = {.r = r}, sy = {.r = r};
 
 	r->path = path;
 	if (r->o->w.qlora && !r->o->w.lora_rank)
@@ -405,19 +383,25 @@ enum vf_status vf_run_load(struct vf_run *r, const char *path, const struct vf_o
 	} else if (vf_model_open_opts(r->path, oo, &r->m, err)) {
 		return err->status;
 	}
-	if (r->m->arch.present)
-		synth_start(&sj, r);
-	if (r->m->ntensors && vf_ckpt_init(&r->ck, r->m, err)) {
-		if (r->m->arch.present)
-			synth_join(&sj, false, err);
+	if (r->m->ntensors >= 16384 && r->m->arch.present) {
+		vf_par2(ckpt_step, &ck, synth_step, &sy);
+	} else {
+		if (r->m->ntensors)
+			ckpt_step(&ck);
+		if (!ck.st && r->m->arch.present)
+			synth_step(&sy);
+	}
+	if (ck.st) {
+		*err = ck.err;
 		return err->status;
 	}
-	if (r->m->arch.present && synth_join(&sj, true, err)) {
-		if (!r->m->ntensors || err->status != VF_EFORMAT)
+	if (r->m->arch.present && sy.st) {
+		if (!r->m->ntensors || sy.err.status != VF_EFORMAT) {
+			*err = sy.err;
 			return err->status;
+		}
 		/* The tensors still give the weights exactly. */
-		vf_run_warn(r, "%s: KV cache and activations are not estimated", err->msg);
-		vf_err_clear(err);
+		vf_run_warn(r, "%s: KV cache and activations are not estimated", sy.err.msg);
 	}
 	/* a quantized model planned from its config alone: the quantization_config
 	 * says how its matrices are stored (a checkpoint's tensors say it exactly) */

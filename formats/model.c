@@ -6,14 +6,13 @@
  * names (strmap) answers "is this name already here" in O(1), which both the
  * duplicate check and vf_model_find() need.
  */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/arena.h"
 #include "common/mem.h"
+#include "common/par.h"
 #include "common/strmap.h"
 #include "formats/model_build.h"
 
@@ -215,32 +214,25 @@ struct find_part {
 	uint32_t *out;
 };
 
-static void *find_part(void *arg)
+static void find_part(void *arg)
 {
 	struct find_part *f = arg;
 
 	vf_strmap_get_many(f->map, f->names, f->n, f->out);
-	return NULL;
 }
 
-/*
- * Look-ups only read the table, so a big batch (DeepSeek-V3's index: 92k
- * names, ~6 ms of cache misses) is split with a second thread.  It allocates
- * nothing, so allocation fault injection does not care.
- */
+/* Look-ups only read the table, so a big batch (DeepSeek-V3's index: 92k
+ * names, ~6 ms of cache misses) is split in two (common/par.h). */
 void vf_model_find_many(const struct vf_model *m, const char *const *names, size_t n, uint32_t *out)
 {
 	const struct priv *p = m->priv;
-	struct find_part half = {&p->names, names + n / 2, n - n / 2, out + n / 2};
-	pthread_t tid;
+	struct find_part lo = {&p->names, names, n / 2, out};
+	struct find_part hi = {&p->names, names + n / 2, n - n / 2, out + n / 2};
 
-	if (n < 16384 || sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
-	    pthread_create(&tid, NULL, find_part, &half) != 0) {
+	if (n < 16384)
 		vf_strmap_get_many(&p->names, names, n, out);
-		return;
-	}
-	vf_strmap_get_many(&p->names, names, n / 2, out);
-	pthread_join(tid, NULL);
+	else
+		vf_par2(find_part, &lo, find_part, &hi);
 }
 
 void vf_model_free(struct vf_model *m)

@@ -23,13 +23,12 @@
  * whatever its conversion.
  */
 #include <limits.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/mem.h"
+#include "common/par.h"
 #include "common/strmap.h"
 #include "planner/planner.h"
 
@@ -486,7 +485,7 @@ struct ckpt_part {
 	bool seen[VF_DT_COUNT];
 };
 
-static void *ckpt_part(void *arg)
+static void ckpt_part(void *arg)
 {
 	struct ckpt_part *p = arg;
 	struct vf_ckpt *ck = &p->sums;
@@ -509,7 +508,6 @@ static void *ckpt_part(void *arg)
 		p->by[t->dtype] += t->count_bytes;
 		p->seen[t->dtype] = true;
 	}
-	return NULL;
 }
 
 /*
@@ -522,8 +520,6 @@ enum vf_status vf_ckpt_init(struct vf_ckpt *ck, const struct vf_model *m, struct
 {
 	struct ckpt_part part[2];
 	size_t n = m->ntensors, half = n >= 16384 ? n / 2 : n;
-	pthread_t tid;
-	bool threaded = false;
 	int best = 0;
 
 	memset(ck, 0, sizeof(*ck));
@@ -544,13 +540,12 @@ enum vf_status vf_ckpt_init(struct vf_ckpt *ck, const struct vf_model *m, struct
 		part[k].from = k ? half : 0;
 		part[k].to = k ? n : half;
 	}
-	if (half < n && sysconf(_SC_NPROCESSORS_ONLN) >= 2)
-		threaded = pthread_create(&tid, NULL, ckpt_part, &part[1]) == 0;
-	ckpt_part(&part[0]);
-	if (threaded)
-		pthread_join(tid, NULL);
-	else
-		ckpt_part(&part[1]);
+	if (half < n) {
+		vf_par2(ckpt_part, &part[0], ckpt_part, &part[1]);
+	} else {
+		ckpt_part(&part[0]);
+		ckpt_part(&part[1]); /* empty */
+	}
 	vf_free(part[0].r);
 	vf_free(part[1].r);
 	*ck = part[0].sums;
