@@ -1,7 +1,9 @@
 /*
  * json.c - see json.h.  The memory cap works through cJSON's global hooks: each
  * block carries its size in a small prefix so that frees give the budget back.
- * vramfit is single-threaded, so one global budget is enough.
+ * Only one thread parses with cJSON at a time (the threaded shard readers use
+ * common/jscan.c, and nothing parses with cJSON while they run), so one
+ * global budget is enough.
  */
 #include "common/json.h"
 
