@@ -47,6 +47,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # regression replay; bench/bench.mk: make bench.
 -include tests/fuzz/fuzz.mk
 -include bench/bench.mk
+# Each test tier of its own (tests/*/NAME.mk) adds its target to CHECK_EXTRA,
+# which make check (and so make test) runs after the tiers below.
+CHECK_EXTRA :=
+-include $(filter-out tests/fuzz/fuzz.mk,$(sort $(wildcard tests/*/*.mk)))
 
 .PHONY: all deps demo test check unit cli conformance estimate-conformance plan-conformance asan tsan venv fixtures format clean
 all: $(BIN)
@@ -121,7 +125,7 @@ estimate-conformance: $(BIN) $(VENV)/.stamp
 plan-conformance: $(BIN) $(VENV)/.stamp
 	$(PY) tests/tools/check_plan.py $(BIN) ../shared/models
 
-check: unit cli conformance estimate-conformance plan-conformance
+check: unit cli conformance estimate-conformance plan-conformance $(CHECK_EXTRA)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 SAN="$(ASAN_FLAGS)" check
