@@ -32,6 +32,7 @@ static const char usage_text[] =
     "  --json      print one JSON object (stable keys: see README)\n"
     "  --tensors   also list every tensor (name, dtype, shape, bytes, file)\n"
     "  --revision REV  a Hugging Face id's branch, tag or commit (main)\n"
+    "  --variant V     read model.V.safetensors (etc.), as from_pretrained(variant=V)\n"
     "  -h, --help  show this help\n"
     "\n"
     "exit status: 0 read, 1 bad or unreadable input, 2 wrong usage\n";
@@ -159,6 +160,14 @@ static int print_json(const struct vf_model *m, const struct vf_layers *ly, bool
 		cJSON_AddStringToObject(meta, m->meta_keys[i], m->meta_vals[i]);
 	cJSON_AddItemToObject(doc, "metadata", meta);
 	cJSON_AddItemToObject(doc, "architecture", arch_json(&m->arch));
+	if (m->adapter_note) {
+		cJSON *ad = cJSON_AddObjectToObject(doc, "adapter");
+		cJSON_AddStringToObject(ad, "base_model", m->adapter_base);
+		cJSON_AddStringToObject(ad, "note", m->adapter_note);
+	} else {
+		cJSON_AddNullToObject(doc, "adapter");
+	}
+	cJSON_AddItemToObject(doc, "optimizer_bytes", vf_json_num(m->optimizer_bytes));
 	for (size_t i = 0; i < m->nwarnings; i++)
 		cJSON_AddItemToArray(warn, cJSON_CreateString(m->warnings[i]));
 	cJSON_AddItemToObject(doc, "warnings", warn);
@@ -248,9 +257,13 @@ static void print_human(const struct vf_model *m, const struct vf_layers *ly, bo
 int cmd_inspect(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},	   {"tensors", no_argument, NULL, 't'},
-	    {"key", required_argument, NULL, 'k'}, {"revision", required_argument, NULL, 'r'},
-	    {"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"tensors", no_argument, NULL, 't'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"revision", required_argument, NULL, 'r'},
+	    {"variant", required_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	bool json = false, tensors = false;
 	struct vf_open_opts oo = {0};
@@ -275,13 +288,18 @@ int cmd_inspect(int argc, char **argv)
 		case 'r':
 			oo.revision = optarg;
 			break;
+		case 'V':
+			oo.variant = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return VF_EXIT_OK;
 		default:
-			if (optopt == 'k' || optopt == 'r')
+			if (optopt == 'k' || optopt == 'r' || optopt == 'V')
 				return vf_usage_error("inspect ", "--%s needs a value",
-						      optopt == 'k' ? "key" : "revision");
+						      optopt == 'k'   ? "key"
+						      : optopt == 'r' ? "revision"
+								      : "variant");
 			return vf_usage_error("inspect ", "unknown option '%s'", argv[optind - 1]);
 		}
 	}

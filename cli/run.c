@@ -38,6 +38,7 @@ const struct option vf_workload_options[] = {
     {"zero", required_argument, NULL, O_ZERO},
     {"dp", required_argument, NULL, O_DP},
     {"revision", required_argument, NULL, O_REVISION},
+    {"variant", required_argument, NULL, O_VARIANT},
     {NULL, 0, NULL, 0},
 };
 
@@ -66,7 +67,8 @@ const char vf_workload_help[] =
     "  --zero N            DeepSpeed ZeRO stage 0-3\n"
     "  --dp N              data-parallel ranks (1)\n"
     "model source\n"
-    "  --revision REV      a Hugging Face id's branch, tag or commit (main)\n";
+    "  --revision REV      a Hugging Face id's branch, tag or commit (main)\n"
+    "  --variant V         read model.V.safetensors (etc.), as from_pretrained(variant=V)\n";
 
 void vf_wopts_init(struct vf_wopts *o)
 {
@@ -136,6 +138,9 @@ int vf_wopts_parse(struct vf_wopts *o, int c, const char *arg, const char *cmd)
 		return 0;
 	case O_REVISION:
 		o->revision = arg;
+		return 0;
+	case O_VARIANT:
+		o->variant = arg;
 		return 0;
 	case O_DTYPE:
 		if (!pick(arg, dtypes, &i))
@@ -374,15 +379,21 @@ enum vf_status vf_run_load(struct vf_run *r, const char *path, const struct vf_o
 		r->o->w.lora_rank = 16; /* the rank QLoRA's paper and PEFT examples use */
 	/* --revision is parsed with the workload options, so estimate, plan and
 	 * check all take it; it joins whatever open options the caller has */
-	if (r->o->revision) {
+	if (r->o->revision || r->o->variant) {
 		static const struct vf_open_opts none = {0};
 		struct vf_open_opts o2 = oo ? *oo : none;
-		o2.revision = r->o->revision;
+		if (r->o->revision)
+			o2.revision = r->o->revision;
+		if (r->o->variant)
+			o2.variant = r->o->variant;
 		if (vf_model_open_opts(r->path, &o2, &r->m, err))
 			return err->status;
 	} else if (vf_model_open_opts(r->path, oo, &r->m, err)) {
 		return err->status;
 	}
+	/* an adapter is planned as its base model with --lora */
+	if (r->m->adapter_note)
+		return vf_fail(err, VF_EFORMAT, path, "%s", r->m->adapter_note);
 	if (r->m->ntensors >= 16384 && r->m->arch.present) {
 		vf_par2(ckpt_step, &ck, synth_step, &sy);
 	} else {

@@ -38,6 +38,7 @@ enum {
 	O_ZERO,
 	O_DP,
 	O_REVISION, /* not the workload's: where the model comes from (vf_open_opts) */
+	O_VARIANT,
 	O_WORKLOAD_END,
 };
 
@@ -51,6 +52,7 @@ struct vf_wopts {
 	bool seq_set;
 	char *targets;	      /* strdup of --lora-targets, split in place */
 	const char *revision; /* --revision: vf_run_load() passes it to the open */
+	const char *variant;  /* --variant: model.VARIANT.safetensors, as from_pretrained */
 };
 
 void vf_wopts_init(struct vf_wopts *o);

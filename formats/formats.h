@@ -215,6 +215,13 @@ struct vf_model {
 	char **warnings; /* facts worth telling that are not errors */
 	size_t nwarnings;
 	struct vf_arch arch;
+	/* A PEFT adapter folder (adapter_config.json): the base model it adapts
+	 * ("" when the config names none) and a sentence saying what it is;
+	 * NULL for a model.  An adapter is inspected, never planned. */
+	char *adapter_base, *adapter_note;
+	/* bytes of the optimizer state beside a Trainer checkpoint
+	 * (optimizer.pt), 0 when there is none; not part of the model */
+	uint64_t optimizer_bytes;
 	void *priv; /* arena and indexes; see table.c */
 };
 
@@ -231,6 +238,7 @@ enum vf_status vf_model_open(const char *path, struct vf_model **out, struct vf_
 struct vf_open_opts {
 	const char *key;      /* PyTorch training checkpoints: keep only this sub-dict */
 	const char *revision; /* a Hugging Face id's branch, tag or commit (main when NULL) */
+	const char *variant;  /* from_pretrained(variant=): model.VARIANT.safetensors, ... */
 };
 enum vf_status vf_model_open_opts(const char *path, const struct vf_open_opts *opts,
 				  struct vf_model **out, struct vf_err *err);
