@@ -428,7 +428,12 @@ enum vf_status vf_run_load(struct vf_run *r, const char *path, const struct vf_o
 	/* facts worth telling */
 	if (r->have_s && r->s.note[0])
 		vf_run_warn(r, "%s", r->s.note);
-	if (r->have_s && r->s.class_assumed)
+	if (r->have_s && r->s.class_assumed && r->m->format == VF_FMT_GGUF)
+		vf_run_warn(r,
+			    "the GGUF metadata (general.architecture %s) names no transformers "
+			    "class: %s assumed",
+			    r->m->arch.model_type, r->s.class_name);
+	else if (r->have_s && r->s.class_assumed)
 		vf_run_warn(r, "config.json names no architecture: %s assumed", r->s.class_name);
 	if (!r->m->arch.present)
 		vf_run_warn(r, "no config.json: weights only; KV cache and activations need the "
