@@ -125,6 +125,7 @@ struct vf_source {
 	const char *path;
 	char *owned;		/* path, when it was made here */
 	struct vf_archive *arc; /* mounted until vf_source_close() */
+	struct vf_hub *hub;	/* a repo read from the hub, mounted likewise */
 };
 
 /*
