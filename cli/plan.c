@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "common/file.h"
@@ -39,6 +40,7 @@ const struct option vf_plan_options[] = {
     {"output", required_argument, NULL, P_OUT},
     {"no-disk", no_argument, NULL, P_NO_DISK},
     {"key", required_argument, NULL, P_KEY},
+    {"ram", required_argument, NULL, P_RAM},
     {NULL, 0, NULL, 0},
 };
 
@@ -48,6 +50,9 @@ const char vf_plan_help[] =
     "                      h100:8, a100-40g, 24GiB, 8GiB,used=7.8GiB (see vramfit gpus --list)\n"
     "  --max-memory SPEC   accelerate's max_memory: 0=20GiB,1=20GiB,cpu=64GiB, or a JSON\n"
     "                      file {\"0\": \"20GiB\", \"cpu\": \"64GiB\"}; caps those devices\n"
+    "  --ram SIZE          plan for a host with SIZE of RAM for CPU offload, not this\n"
+    "                      machine's free RAM: the cpu budget, as given (with --gpu,\n"
+    "                      the plan then depends on nothing measured here but disk)\n"
     "  --offload-folder D  where disk offload goes (./offload); its free space is the\n"
     "                      disk budget\n"
     "  --no-disk           never offload to disk\n"
@@ -80,6 +85,11 @@ int plan_parse_opt(struct plan_opts *po, struct plan *p, int c, const char *arg,
 	case P_KEY:
 		po->open.key = arg;
 		return 0;
+	case P_RAM:
+		if (vf_size_parse(arg, &po->ram, &err))
+			return vf_usage_error(cmd, "--ram: %s", err.msg);
+		po->ram_set = true;
+		return 0;
 	case P_OUT:
 		po->out = arg;
 		return 0;
@@ -108,18 +118,13 @@ static uint64_t sub0(uint64_t a, uint64_t b)
 
 /* ---- --max-memory ---- */
 
-struct cap {
-	char key[16]; /* "0", "cpu", "disk" */
-	uint64_t bytes;
-};
-
-static enum vf_status add_cap(struct cap *caps, size_t *n, const char *key, size_t klen,
+static enum vf_status add_cap(struct plan_cap *caps, size_t *n, const char *key, size_t klen,
 			      const char *val, const char *src, struct vf_err *err)
 {
 	char k[16];
 	uint64_t b;
 
-	if (*n == 64)
+	if (*n == PLAN_MAX_CAPS)
 		return vf_fail(err, VF_EUSAGE, src, "--max-memory names more than 64 devices");
 	if (!klen || klen >= sizeof(k))
 		return vf_fail(err, VF_EUSAGE, src,
@@ -131,6 +136,13 @@ static enum vf_status add_cap(struct cap *caps, size_t *n, const char *key, size
 			return vf_fail(err, VF_EUSAGE, src,
 				       "--max-memory: device '%s' is not a GPU index, cpu or disk",
 				       k);
+	/* "00" and "0" are one GPU to accelerate (int keys) */
+	if (k[0] >= '0' && k[0] <= '9')
+		snprintf(k, sizeof(k), "%lu", strtoul(k, NULL, 10));
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(caps[i].key, k) == 0)
+			return vf_fail(err, VF_EUSAGE, src, "--max-memory names device '%s' twice",
+				       k);
 	{
 		struct vf_err e = {0};
 		if (vf_size_parse(val, &b, &e))
@@ -141,7 +153,47 @@ static enum vf_status add_cap(struct cap *caps, size_t *n, const char *key, size
 	return VF_OK;
 }
 
-static enum vf_status parse_caps(const char *spec, struct cap *caps, size_t *n, struct vf_err *err)
+/* 0=20GiB,1=20GiB,cpu=64GiB: items split at every comma (an empty item is an
+ * error, not skipped), a space after a comma allowed */
+static enum vf_status parse_cap_list(const char *spec, struct plan_cap *caps, size_t *n,
+				     struct vf_err *err)
+{
+	const char *item = spec;
+
+	for (;;) {
+		const char *end = strchr(item, ','), *eq;
+		size_t len;
+		while (*item == ' ')
+			item++;
+		len = end ? (size_t)(end - item) : strlen(item);
+		while (len && item[len - 1] == ' ')
+			len--;
+		if (!len)
+			return vf_fail(err, VF_EUSAGE, "", "--max-memory: an item is empty in '%s'",
+				       spec);
+		eq = memchr(item, '=', len);
+		if (!eq)
+			return vf_fail(err, VF_EUSAGE, "",
+				       "--max-memory: '%.*s' is not DEVICE=SIZE", (int)len, item);
+		{
+			char val[64];
+			size_t vlen = len - (size_t)(eq + 1 - item);
+			if (vlen >= sizeof(val))
+				return vf_fail(err, VF_EUSAGE, "",
+					       "--max-memory: '%.*s' is too long", (int)len, item);
+			memcpy(val, eq + 1, vlen);
+			val[vlen] = '\0';
+			if (add_cap(caps, n, item, (size_t)(eq - item), val, "", err))
+				return err->status;
+		}
+		if (!end)
+			return VF_OK;
+		item = end + 1;
+	}
+}
+
+static enum vf_status parse_caps(const char *spec, struct plan_cap *caps, size_t *n,
+				 struct vf_err *err)
 {
 	char *text = NULL;
 	size_t len;
@@ -149,22 +201,8 @@ static enum vf_status parse_caps(const char *spec, struct cap *caps, size_t *n, 
 	enum vf_status st = VF_OK;
 
 	*n = 0;
-	if (strchr(spec, '=')) { /* 0=20GiB,1=20GiB,cpu=64GiB */
-		char *copy = vf_strdup(spec), *save = NULL, *tok;
-		if (!copy)
-			return vf_fail(err, VF_ENOMEM, "", "out of memory");
-		for (tok = strtok_r(copy, ",", &save); tok && !st;
-		     tok = strtok_r(NULL, ",", &save)) {
-			char *eq = strchr(tok, '=');
-			if (!eq)
-				st = vf_fail(err, VF_EUSAGE, "",
-					     "--max-memory: '%s' is not DEVICE=SIZE", tok);
-			else
-				st = add_cap(caps, n, tok, (size_t)(eq - tok), eq + 1, "", err);
-		}
-		vf_free(copy);
-		return st;
-	}
+	if (strchr(spec, '='))
+		return parse_cap_list(spec, caps, n, err);
 	/* a JSON file, as accelerate users keep max_memory */
 	if ((st = vf_file_slurp(spec, 1u << 20, &text, &len, err)))
 		return st;
@@ -192,7 +230,7 @@ static enum vf_status parse_caps(const char *spec, struct cap *caps, size_t *n, 
 	return st;
 }
 
-static const struct cap *find_cap(const struct cap *caps, size_t n, const char *key)
+static const struct plan_cap *find_cap(const struct plan_cap *caps, size_t n, const char *key)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(caps[i].key, key) == 0)
@@ -200,19 +238,84 @@ static const struct cap *find_cap(const struct cap *caps, size_t n, const char *
 	return NULL;
 }
 
+/*
+ * What can be refused before the model is read: --max-memory, an offload
+ * folder that is not a folder, an output that must not be replaced.
+ */
+static enum vf_status check_options(struct plan *p, struct vf_err *err)
+{
+	struct plan_opts *po = p->po;
+	struct stat sb;
+	enum vf_status st;
+
+	if (po->max_memory && (st = parse_caps(po->max_memory, p->caps, &p->ncaps, err)))
+		return st;
+	if (po->offload_folder && !po->no_disk && stat(po->offload_folder, &sb) == 0 &&
+	    !S_ISDIR(sb.st_mode))
+		return vf_fail(err, VF_EUSAGE, po->offload_folder,
+			       S_ISREG(sb.st_mode) ? "--offload-folder names a file, not a folder"
+						   : "--offload-folder is not a folder");
+	if (po->out && (st = vf_file_check_target(po->out, err)))
+		return st;
+	return VF_OK;
+}
+
 /* ---- devices ---- */
+
+/*
+ * The cpu budget.  --ram (and cpu= beside described GPUs) describes a host:
+ * the budget is that size, as given, whatever this machine holds.  Described
+ * GPUs without either are planned on a host like this one at rest: its RAM
+ * (the cgroup's limit in a container) less 10%, never what is free right now,
+ * so the same command gives the same map whatever this machine is doing.
+ * Measured GPUs use the RAM available now; a stated budget above it is kept
+ * (accelerate does) and warned about.
+ */
+static void set_cpu(struct plan *p, struct plan_dev *d, const struct plan_cap *cap)
+{
+	const struct plan_opts *po = p->po;
+	uint64_t stated = 0;
+	bool have = po->ram_set || cap;
+	char a[32], b[32];
+
+	if (have)
+		stated = po->ram_set && (!cap || po->ram < cap->bytes) ? po->ram : cap->bytes;
+	if (have && (p->hypothetical || po->ram_set)) {
+		d->capped = true;
+		d->avail = stated;
+		d->margin = 0;
+		p->host_described = true;
+	} else if (p->hypothetical) {
+		uint64_t ram = p->host.ram_total;
+		if (p->host.cgroup_limit != VF_GPU_UNKNOWN && p->host.cgroup_limit < ram)
+			ram = p->host.cgroup_limit;
+		d->avail = ram;
+		d->margin = ram / 10;
+	} else if (have) {
+		d->capped = true;
+		d->avail = stated;
+		d->margin = 0;
+	} else {
+		d->avail = p->host.ram_available;
+		d->margin = p->host.ram_available / 10;
+	}
+	if (!p->hypothetical && have && stated > p->host.ram_available)
+		vf_run_warn(&p->run,
+			    "the cpu budget (%s, %s) is more than the %s of RAM available here "
+			    "now: loading may swap or be killed",
+			    vf_fmt_bytes(stated, a),
+			    po->ram_set && stated == po->ram ? "--ram" : "--max-memory cpu=",
+			    vf_fmt_bytes(p->host.ram_available, b));
+}
 
 static enum vf_status gather_devices(struct plan *p, struct vf_err *err)
 {
 	struct plan_opts *po = p->po;
-	struct cap caps[64];
-	size_t ncaps = 0, nd = 0;
-	const struct cap *cap;
+	const struct plan_cap *caps = p->caps, *cap;
+	size_t ncaps = p->ncaps, nd = 0;
 	const char *folder = po->offload_folder ? po->offload_folder : "offload";
 	enum vf_status st;
 
-	if (po->max_memory && (st = parse_caps(po->max_memory, caps, &ncaps, err)))
-		return st;
 	if (po->ngpu_specs) {
 		p->hypothetical = true;
 		for (size_t i = 0; i < po->ngpu_specs; i++)
@@ -276,24 +379,24 @@ static enum vf_status gather_devices(struct plan *p, struct vf_err *err)
 		nd++;
 	}
 	snprintf(p->pd[nd].label, sizeof(p->pd[nd].label), "cpu");
-	p->pd[nd].avail = p->host.ram_available;
-	p->pd[nd].margin = p->host.ram_available / 10;
-	if ((cap = find_cap(caps, ncaps, "cpu"))) {
-		p->pd[nd].capped = true;
-		p->pd[nd].avail = cap->bytes < p->pd[nd].avail ? cap->bytes : p->pd[nd].avail;
-		p->pd[nd].margin = 0;
-	}
+	set_cpu(p, &p->pd[nd], find_cap(caps, ncaps, "cpu"));
 	p->dev[nd].kind = VF_PLACE_CPU;
 	p->dev[nd].gpu = -1;
 	nd++;
 	if (!po->no_disk) {
 		snprintf(p->pd[nd].label, sizeof(p->pd[nd].label), "disk");
-		p->pd[nd].avail = p->host.disk_known ? p->host.disk_free : 0;
+		/* a described host's disk is this one's, empty: not what is free now */
+		p->pd[nd].avail = !p->host.disk_known ? 0
+				  : p->hypothetical   ? p->host.disk_total
+						      : p->host.disk_free;
 		p->pd[nd].margin = GIB;
 		if ((cap = find_cap(caps, ncaps, "disk"))) {
 			p->pd[nd].capped = true;
-			p->pd[nd].avail =
-			    cap->bytes < p->pd[nd].avail ? cap->bytes : p->pd[nd].avail;
+			/* like cpu=: as given for described devices, at most what is
+			 * free on measured ones */
+			p->pd[nd].avail = p->hypothetical || cap->bytes < p->pd[nd].avail
+					      ? cap->bytes
+					      : p->pd[nd].avail;
 			p->pd[nd].margin = 0;
 		}
 		p->dev[nd].kind = VF_PLACE_DISK;
@@ -422,7 +525,7 @@ enum vf_status plan_run(struct plan *p, const char *path, struct vf_err *err)
 	enum vf_status st;
 
 	p->run.o = &p->wo;
-	if ((st = vf_run_load(&p->run, path, &p->po->open, err)))
+	if ((st = check_options(p, err)) || (st = vf_run_load(&p->run, path, &p->po->open, err)))
 		return st;
 	p->gguf = p->run.m->format == VF_FMT_GGUF;
 	if (!p->run.m->ntensors && (!p->run.have_s || p->run.s.approximate))

@@ -24,6 +24,7 @@ enum {
 	P_OUT,
 	P_NO_DISK,
 	P_KEY,
+	P_RAM,
 };
 
 extern const struct option vf_plan_options[];
@@ -33,6 +34,8 @@ struct plan_opts {
 	const char *gpu_specs[64];
 	size_t ngpu_specs;
 	const char *max_memory; /* "0=20GiB,cpu=64GiB" or a JSON file */
+	uint64_t ram;		/* --ram: the host's RAM for offload, as given */
+	bool ram_set;
 	const char *offload_folder;
 	uint64_t margin;
 	bool margin_set;
@@ -41,6 +44,13 @@ struct plan_opts {
 	bool json, no_disk;
 	struct vf_open_opts open;
 };
+
+/* One --max-memory entry. */
+struct plan_cap {
+	char key[16]; /* "0", "cpu", "disk" */
+	uint64_t bytes;
+};
+#define PLAN_MAX_CAPS 64
 
 /* One device as the plan sees it. */
 struct plan_dev {
@@ -57,7 +67,12 @@ struct plan {
 	struct vf_run run;
 	struct vf_gpu_probe probe;
 	bool hypothetical; /* --gpu given: devices described, not measured */
+	/* --ram, or --max-memory cpu= beside described GPUs: the host is not this
+	 * machine, and nothing about this machine's RAM or load changes the plan */
+	bool host_described;
 	struct vf_host host;
+	struct plan_cap caps[PLAN_MAX_CAPS]; /* --max-memory, parsed before the model */
+	size_t ncaps;
 	struct plan_dev *pd;
 	struct vf_plan_device *dev;
 	size_t nd, ngpu;

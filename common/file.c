@@ -73,7 +73,12 @@ static enum vf_status open_real(struct vf_file *f, const char *real, const char 
 {
 	struct stat st;
 
-	f->fd = open(real, O_RDONLY | O_CLOEXEC);
+	int fl;
+
+	/* O_NONBLOCK: opening a FIFO for reading blocks until a writer comes,
+	 * so without it "vramfit inspect fifo" would hang before fstat could
+	 * refuse it.  Regular files ignore the flag; it is cleared anyway. */
+	f->fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (f->fd < 0)
 		return vf_fail(err, VF_EIO, shown, "cannot open: %s", strerror(errno));
 	if (fstat(f->fd, &st) != 0) {
@@ -84,6 +89,11 @@ static enum vf_status open_real(struct vf_file *f, const char *real, const char 
 	if (!S_ISREG(st.st_mode)) {
 		vf_file_close(f);
 		return vf_fail(err, VF_EFORMAT, shown, "not a regular file");
+	}
+	if ((fl = fcntl(f->fd, F_GETFL)) == -1 || fcntl(f->fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+		int e = errno;
+		vf_file_close(f);
+		return vf_fail(err, VF_EIO, shown, "cannot open: %s", strerror(e));
 	}
 	f->size = (uint64_t)st.st_size;
 	return VF_OK;
@@ -191,15 +201,59 @@ enum vf_status vf_file_slurp(const char *path, size_t max, char **buf, size_t *l
 	return VF_OK;
 }
 
+static const char *kind_name(mode_t m)
+{
+	return S_ISLNK(m)		  ? "a symbolic link"
+	       : S_ISDIR(m)		  ? "a directory"
+	       : S_ISFIFO(m)		  ? "a FIFO"
+	       : S_ISSOCK(m)		  ? "a socket"
+	       : S_ISCHR(m) || S_ISBLK(m) ? "a device"
+					  : "not a plain file";
+}
+
+enum vf_status vf_file_check_target(const char *path, struct vf_err *err)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") == 0)
+		return VF_OK;
+	if (!*path)
+		return vf_fail(err, VF_EUSAGE, "", "the output file name is empty");
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return VF_OK; /* a new file: its directory is checked by the write */
+		return vf_fail(err, VF_EIO, path, "cannot write: %s", strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode))
+		return vf_fail(err, VF_EIO, path, "is %s, not a regular file: nothing written",
+			       kind_name(st.st_mode));
+	return VF_OK;
+}
+
+/* "-": the bytes go to stdout, flushed and checked (a full disk fails). */
+static enum vf_status write_stdout(const void *data, size_t len, struct vf_err *err)
+{
+	if ((len && fwrite(data, 1, len, stdout) != len) || fflush(stdout) != 0 || ferror(stdout))
+		return vf_fail(err, VF_EIO, "stdout", "write error");
+	return VF_OK;
+}
+
 enum vf_status vf_file_write_atomic(const char *path, const void *data, size_t len,
 				    struct vf_err *err)
 {
 	size_t n = strlen(path);
-	char *tmp = vf_malloc(n + 16);
+	char *tmp;
 	const char *p = data;
-	int fd, e;
+	enum vf_status st;
+	int fd, e = 0;
 
-	if (!tmp)
+	if (strcmp(path, "-") == 0)
+		return write_stdout(data, len, err);
+	/* rename() would replace a link, FIFO or device node by a regular file
+	 * (and a link's target would keep its old content): refuse them */
+	if ((st = vf_file_check_target(path, err)))
+		return st;
+	if (!(tmp = vf_malloc(n + 16)))
 		return vf_fail(err, VF_ENOMEM, path, "out of memory");
 	/* same directory, so rename() cannot cross file systems */
 	memcpy(tmp, path, n);
@@ -210,33 +264,40 @@ enum vf_status vf_file_write_atomic(const char *path, const void *data, size_t l
 		vf_free(tmp);
 		return vf_fail(err, VF_EIO, path, "cannot write: %s", strerror(e));
 	}
+	/* from here every failure removes tmp: path keeps its old content */
 	while (len) {
 		ssize_t w = write(fd, p, len);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
+		if (w <= 0) {
+			e = w < 0 ? errno : ENOSPC;
 			goto fail;
+		}
 		p += w;
 		len -= (size_t)w;
 	}
-	if (fsync(fd) != 0 || fchmod(fd, 0644) != 0)
+	if (fsync(fd) != 0 || fchmod(fd, 0644) != 0) {
+		e = errno;
 		goto fail;
+	}
 	if (close(fd) != 0) {
+		e = errno;
 		fd = -1;
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0)
+	if (rename(tmp, path) != 0) {
+		e = errno;
 		goto fail;
+	}
 	vf_free(tmp);
 	return VF_OK;
 fail:
-	e = errno ? errno : EIO;
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
 	vf_free(tmp);
-	return vf_fail(err, VF_EIO, path, "cannot write: %s", strerror(e));
+	return vf_fail(err, VF_EIO, path, "cannot write: %s", strerror(e ? e : EIO));
 }
 
 char *vf_path_join(const char *dir, const char *name)

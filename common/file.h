@@ -58,10 +58,19 @@ enum vf_status vf_file_slurp(const char *path, size_t max, char **buf, size_t *l
 /*
  * Writes len bytes to path atomically: a temporary file in the same directory,
  * fsync, then rename over path.  On any failure path is left as it was and the
- * temporary file is removed.
+ * temporary file is removed.  path must be new or a regular file (see
+ * vf_file_check_target); "-" writes to stdout instead, flushed and checked.
  */
 enum vf_status vf_file_write_atomic(const char *path, const void *data, size_t len,
 				    struct vf_err *err);
+/*
+ * Whether path may be written by vf_file_write_atomic: "-", a path that does
+ * not exist, or an existing regular file.  A symbolic link, directory, FIFO,
+ * socket or device node is refused (VF_EIO, "is a FIFO, not a regular file:
+ * nothing written"); links are not followed.  Callers check early, before
+ * the work whose result they will write.
+ */
+enum vf_status vf_file_check_target(const char *path, struct vf_err *err);
 
 /* "dir" + "/" + "name" in a new buffer; NULL when out of memory. */
 char *vf_path_join(const char *dir, const char *name);

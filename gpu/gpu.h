@@ -187,7 +187,12 @@ struct vf_host_paths {
  * Reads RAM (MemAvailable, lowered to the cgroup's headroom when that is
  * smaller, as in containers) and, when disk_dir is not NULL, the free disk
  * at disk_dir or, if it does not exist yet, at its nearest existing parent.
+ * With paths NULL and VF_HOST_ROOT set in the environment, the host's files
+ * are read from $VF_HOST_ROOT/meminfo, /self_cgroup and /cgroup instead (the
+ * layout of tests/data/gpu_host/NAME): a recorded host replayed, so tests can
+ * show what the machine's own RAM does and does not change.
  */
+#define VF_HOST_ROOT_ENV "VF_HOST_ROOT"
 enum vf_status vf_host_read(const struct vf_host_paths *paths, const char *disk_dir,
 			    struct vf_host *out, struct vf_err *err);
 

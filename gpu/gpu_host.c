@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -49,14 +50,21 @@
 static int read_small(const char *path, char *buf, size_t n, size_t *len, struct vf_err *err,
 		      bool optional)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK, then fstat: a FIFO in a replayed host must not hang */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	size_t done = 0;
+	struct stat sb;
 
 	if (fd < 0) {
 		if (optional &&
 		    (errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == EPERM))
 			return 1;
 		vf_fail(err, VF_EIO, path, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		vf_fail(err, VF_EIO, path, "not a regular file");
 		return -1;
 	}
 	while (done + 1 < n) {
@@ -331,7 +339,8 @@ static enum vf_status read_cgroup(const char *self, const char *root, struct vf_
 		st = walk_levels(root, v2, 2, h, err);
 	if (!st && have_v1 && h->cgroup_version == 0) {
 		char r1[PATH_MAX];
-		snprintf(r1, sizeof(r1), "%s/memory", root);
+		if (snprintf(r1, sizeof(r1), "%s/memory", root) >= (int)sizeof(r1))
+			return vf_fail(err, VF_EUSAGE, root, "path is too long");
 		st = walk_levels(r1, v1, 1, h, err);
 	}
 	return st;
@@ -376,8 +385,18 @@ enum vf_status vf_host_read(const struct vf_host_paths *paths, const char *disk_
 	const char *meminfo = paths && paths->meminfo ? paths->meminfo : "/proc/meminfo";
 	const char *self = paths && paths->self_cgroup ? paths->self_cgroup : "/proc/self/cgroup";
 	const char *root = paths && paths->cgroup_root ? paths->cgroup_root : "/sys/fs/cgroup";
+	const char *replay = paths ? NULL : getenv(VF_HOST_ROOT_ENV);
+	char rm[PATH_MAX], rs[PATH_MAX], rr[PATH_MAX];
 
 	memset(h, 0, sizeof(*h));
+	if (replay && *replay) {
+		/* another host's files, laid out as tests/data/gpu_host/NAME */
+		if (snprintf(rm, sizeof(rm), "%s/meminfo", replay) >= (int)sizeof(rm) ||
+		    snprintf(rs, sizeof(rs), "%s/self_cgroup", replay) >= (int)sizeof(rs) ||
+		    snprintf(rr, sizeof(rr), "%s/cgroup", replay) >= (int)sizeof(rr))
+			return vf_fail(err, VF_EUSAGE, replay, "path is too long");
+		meminfo = rm, self = rs, root = rr;
+	}
 	h->cgroup_limit = h->cgroup_available = VF_GPU_UNKNOWN;
 	if (read_meminfo(meminfo, h, err) || read_cgroup(self, root, h, err))
 		return err->status;
