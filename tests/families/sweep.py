@@ -42,6 +42,7 @@ def classify(binary, path, want):
 
 def main():
     binary, data, readme = sys.argv[1:4]
+    binary = os.path.abspath(binary)
     counts = json.load(open(os.path.join(data, "counts.json")))
     classes = {}
     for mt, c in sorted(counts["types"].items()):

@@ -92,7 +92,7 @@ def train_folder(work, name, safe):
 
 
 def main():
-    binary, work = sys.argv[1], sys.argv[2]
+    binary, work = os.path.abspath(sys.argv[1]), sys.argv[2]
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     passed = failed = 0

@@ -110,7 +110,7 @@ def run_all(binary, paths):
 
 
 def main():
-    binary, workdir = sys.argv[1], sys.argv[2]
+    binary, workdir = os.path.abspath(sys.argv[1]), sys.argv[2]
     step = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     cases, skipped = write(workdir, step)
     passed = failed = 0
