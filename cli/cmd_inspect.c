@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "formats/formats.h"
+#include "formats/hub.h"
 #include "planner/planner.h"
 
 static const char usage_text[] =
@@ -27,12 +28,14 @@ static const char usage_text[] =
     "PATH  a .safetensors file, a model.safetensors.index.json, a config.json,\n"
     "      or a directory holding any of them; an archive of such a directory\n"
     "      (.tar, .tar.gz, .zip, .nemo); or a Hugging Face id (ORG/NAME) in the\n"
-    "      local HF cache\n"
+    "      local HF cache, else on the hub (HF_ENDPOINT), headers only\n"
     "\n"
     "  --json      print one JSON object (stable keys: see README)\n"
     "  --tensors   also list every tensor (name, dtype, shape, bytes, file)\n"
     "  --revision REV  a Hugging Face id's branch, tag or commit (main)\n"
     "  --variant V     read model.V.safetensors (etc.), as from_pretrained(variant=V)\n"
+    "  --refresh       ask the hub again, ignoring vramfit's header cache\n"
+    "  --timeout S     give up reading the hub after S seconds (120)\n"
     "  -h, --help  show this help\n"
     "\n"
     "exit status: 0 read, 1 bad or unreadable input, 2 wrong usage\n";
@@ -262,6 +265,8 @@ int cmd_inspect(int argc, char **argv)
 	    {"key", required_argument, NULL, 'k'},
 	    {"revision", required_argument, NULL, 'r'},
 	    {"variant", required_argument, NULL, 'V'},
+	    {"refresh", no_argument, NULL, 'F'},
+	    {"timeout", required_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -291,14 +296,22 @@ int cmd_inspect(int argc, char **argv)
 		case 'V':
 			oo.variant = optarg;
 			break;
+		case 'F':
+		case 'T':
+			if (vf_hub_option(c == 'F' ? "refresh" : "timeout", optarg))
+				return vf_usage_error("inspect ",
+						      "--timeout takes seconds (0.1 to 86400), not '%s'",
+						      optarg);
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return VF_EXIT_OK;
 		default:
-			if (optopt == 'k' || optopt == 'r' || optopt == 'V')
+			if (optopt == 'k' || optopt == 'r' || optopt == 'V' || optopt == 'T')
 				return vf_usage_error("inspect ", "--%s needs a value",
 						      optopt == 'k'   ? "key"
 						      : optopt == 'r' ? "revision"
+						      : optopt == 'T' ? "timeout"
 								      : "variant");
 			return vf_usage_error("inspect ", "unknown option '%s'", argv[optind - 1]);
 		}

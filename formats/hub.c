@@ -87,14 +87,35 @@ void vf_hub_set_timeout(double seconds)
 	opt_timeout = seconds;
 }
 
+int vf_hub_option(const char *name, const char *value)
+{
+	char *end;
+	double t;
+
+	if (strcmp(name, "refresh") == 0) {
+		opt_refresh = true;
+		return 0;
+	}
+	if (strcmp(name, "timeout") != 0 || !value)
+		return -1;
+	errno = 0;
+	t = strtod(value, &end);
+	if (errno || end == value || *end || !(t >= 0.1 && t <= 86400))
+		return -1;
+	opt_timeout = t;
+	return 0;
+}
+
 struct vf_hub_stats vf_hub_last_stats(void)
 {
 	return last_stats;
 }
 
 struct hfile {
-	char *name; /* in the repo: "config.json", "original/params.json" */
+	char *name;  /* in the repo: "config.json", "original/params.json" */
+	char *shown; /* ID/NAME, for messages */
 	char *url, *key, *cpath;
+	char *loc; /* where the resolve URL redirected to: asked directly after */
 	bool size_known, looked, dirty, planned;
 	struct vf_hub_entry e;
 	uint64_t fetched, ahead, est;
@@ -392,7 +413,8 @@ static enum vf_status parse_api(struct vf_hub *hub, const char *text, size_t len
 		f->memfd = -1;
 		f->hub = hub;
 		f->ahead = VF_HUB_AHEAD_FIRST;
-		if (!(f->name = vf_strdup(nm->valuestring)))
+		if (!(f->name = vf_strdup(nm->valuestring)) ||
+		    !(f->shown = cat(hub->id, "/", f->name, "")))
 			goto oom;
 		hub->n++;
 		f->size_known = sz && !cJSON_IsNull(sz);
@@ -488,6 +510,10 @@ static bool keep(struct vf_http *h, struct vf_http_req *r)
 			     "the hub lists a different size for this file than the server sends");
 		return false;
 	}
+	if (r->location && !f->loc) {
+		f->loc = r->location;
+		r->location = NULL;
+	}
 	if (r->etag[0] && !f->e.etag[0])
 		snprintf(f->e.etag, sizeof(f->e.etag), "%s", r->etag);
 	if (!r->nbody)
@@ -511,10 +537,10 @@ static void done_plain(struct vf_http *h, struct vf_http_req *r)
 static bool add_req(struct vf_hub *hub, struct hfile *f, bool ranged, uint64_t off, uint64_t len,
 		    void (*done)(struct vf_http *, struct vf_http_req *))
 {
-	struct vf_http_req *r = vf_http_req_new(f->url, f->name);
+	struct vf_http_req *r = vf_http_req_new(f->loc ? f->loc : f->url, f->shown);
 
 	if (!r) {
-		vf_http_fail(hub->http, VF_ENOMEM, f->name, "out of memory");
+		vf_http_fail(hub->http, VF_ENOMEM, f->shown, "out of memory");
 		return false;
 	}
 	r->kind = VF_HTTP_FILE;
@@ -782,7 +808,7 @@ static void done_zip_tail(struct vf_http *h, struct vf_http_req *r)
 	}
 	f->est = count;
 	{
-		struct vf_http_req *q = vf_http_req_new(f->url, f->name);
+		struct vf_http_req *q = vf_http_req_new(f->loc ? f->loc : f->url, f->shown);
 		if (!q) {
 			vf_http_fail(h, VF_ENOMEM, f->name, "out of memory");
 			return;
@@ -894,9 +920,10 @@ static enum vf_status plan_index(struct vf_hub *hub, struct hfile *ix, struct vf
 		struct hfile *f;
 		if (!cJSON_IsString(it) || !it->string || !(f = find(hub, it->valuestring)))
 			continue;
-		/* one tensor's JSON: its name and about 72 bytes of dtype, shape
-		 * and offsets */
-		f->est += strlen(it->string) + 72;
+		/* one tensor's JSON: its name and about 74 bytes of dtype, shape
+		 * and offsets (DeepSeek-V3: 74, Llama-3.1-70B: 78 to 106); a
+		 * little over, so that one range is usually the whole header */
+		f->est += strlen(it->string) + 80;
 	}
 	cJSON_ArrayForEach(it, wm)
 	{
@@ -904,7 +931,7 @@ static enum vf_status plan_index(struct vf_hub *hub, struct hfile *ix, struct vf
 		if (!cJSON_IsString(it))
 			continue;
 		if ((f = find(hub, it->valuestring)) && !f->planned) {
-			f->est += 64; /* __metadata__ */
+			f->est += 128; /* __metadata__, padding */
 			file_loaded(f);
 			if (cached(f))
 				continue;
@@ -1285,6 +1312,8 @@ static void free_files(struct vf_hub *hub)
 			close(f->memfd);
 		vf_hub_entry_free(&f->e);
 		vf_free(f->name);
+		vf_free(f->shown);
+		vf_free(f->loc);
 		vf_free(f->url);
 		vf_free(f->key);
 		vf_free(f->cpath);

@@ -15,9 +15,13 @@
 
 struct vf_hub;
 
-/* Process-wide options, set by the CLI before a model is opened. */
+/* Process-wide options, set by the CLI before a model is opened (the one
+ * part of this header cli/ uses). */
 void vf_hub_set_refresh(bool refresh);	 /* --refresh: ignore the header cache */
 void vf_hub_set_timeout(double seconds); /* --timeout: the whole hub read (0: default) */
+/* An option by name, for option parsers: "refresh" (value ignored) or
+ * "timeout" (seconds, 0.1 to 86400); 0, or -1 for a bad value. */
+int vf_hub_option(const char *name, const char *value);
 
 /*
  * Reads id at revision (NULL: main) from HF_ENDPOINT: the file list and

@@ -124,6 +124,7 @@ static void req_free(struct vf_http *h, struct vf_http_req *r)
 	if (r->hdrs)
 		h->c->slist_free_all(r->hdrs);
 	vf_free(r->body);
+	vf_free(r->location);
 	vf_free(r->url);
 	vf_free(r);
 }
@@ -301,7 +302,8 @@ static enum vf_status start(struct vf_http *h, struct vf_http_req *r)
 	c->easy_setopt(e, CURLOPT_WRITEDATA, (void *)r);
 	c->easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	c->easy_setopt(e, CURLOPT_HEADERDATA, (void *)r);
-	if (h->token) {
+	if (h->token && strncmp(r->url, h->endpoint, strlen(h->endpoint)) == 0 &&
+	    r->url[strlen(h->endpoint)] == '/') {
 		/* a bearer token goes to the URL's own host only: libcurl drops it
 		 * on a redirect to another host (or port, or scheme) */
 		c->easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
@@ -527,6 +529,12 @@ static bool judge(struct vf_http *h, struct vf_http_req *r, CURLcode cc, const c
 	if (status != 200 && status != 206) {
 		failf(h, VF_EIO, r, "unexpected HTTP status %ld from %s", status, h->host);
 		return false;
+	}
+	{
+		char *eff = NULL;
+		h->c->easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &eff);
+		vf_free(r->location);
+		r->location = eff && strcmp(eff, r->url) != 0 ? vf_strdup(eff) : NULL;
 	}
 	if (!r->ranged) {
 		r->total = r->nbody;

@@ -10,8 +10,9 @@
  *   sends more (ignores Range, lies in Content-Length, never stops) is cut off
  *   at the limit and the run fails with a message saying so.
  * - Redirects are followed (at most VF_HTTP_MAX_REDIRS); the token is sent as
- *   a bearer token to the endpoint's host only, never to a host a redirect
- *   names (libcurl's rule without CURLOPT_UNRESTRICTED_AUTH).
+ *   a bearer token to URLs under the endpoint only, never to a host a redirect
+ *   names (libcurl's rule without CURLOPT_UNRESTRICTED_AUTH), nor to a URL a
+ *   redirect led to that the caller asks for directly later (req.location).
  * - 429 and 5xx are retried at most VF_HTTP_TRIES times in all, after the
  *   server's Retry-After (capped) or an exponential backoff; the whole run has
  *   one deadline (the --timeout), every transfer one connect timeout.
@@ -53,6 +54,7 @@ struct vf_http_req {
 	size_t nbody;
 	uint64_t total; /* the whole file's size: Content-Range's, or nbody */
 	char etag[160]; /* ETag or X-Linked-Etag, unquoted; "" if none */
+	char *location; /* where redirects led, when elsewhere (owned; done() may take it) */
 	/* private */
 	long status;
 	char content_range[128], retry_after[32], error_code[64];

@@ -840,11 +840,10 @@ enum vf_status vf_source_open(struct vf_source *src, const char *path, const str
 				goto hub;
 			if (strstr(err->msg, "HF_HUB_OFFLINE")) {
 				vf_err_clear(err);
-				return vf_fail(
-				    err, VF_EIO, path,
-				    "not in the Hugging Face cache, and HF_HUB_OFFLINE is "
-				    "set: %s",
-				    local.msg);
+				/* the cache's own words say where it looked */
+				return vf_fail(err, VF_EIO, path,
+					       "%s; HF_HUB_OFFLINE is set, so the hub is not asked",
+					       local.msg);
 			}
 			return err->status;
 		}
