@@ -17,6 +17,7 @@
 #include "common/par.h"
 #include "common/size.h"
 #include "common/strmap.h"
+#include "formats/hub.h"
 
 const struct option vf_workload_options[] = {
     {"dtype", required_argument, NULL, O_DTYPE},
@@ -39,6 +40,8 @@ const struct option vf_workload_options[] = {
     {"dp", required_argument, NULL, O_DP},
     {"revision", required_argument, NULL, O_REVISION},
     {"variant", required_argument, NULL, O_VARIANT},
+    {"refresh", no_argument, NULL, O_REFRESH},
+    {"timeout", required_argument, NULL, O_TIMEOUT},
     {NULL, 0, NULL, 0},
 };
 
@@ -68,7 +71,9 @@ const char vf_workload_help[] =
     "  --dp N              data-parallel ranks (1)\n"
     "model source\n"
     "  --revision REV      a Hugging Face id's branch, tag or commit (main)\n"
-    "  --variant V         read model.V.safetensors (etc.), as from_pretrained(variant=V)\n";
+    "  --variant V         read model.V.safetensors (etc.), as from_pretrained(variant=V)\n"
+    "  --refresh           ask the hub again, ignoring vramfit's header cache\n"
+    "  --timeout S         give up reading the hub after S seconds (120)\n";
 
 void vf_wopts_init(struct vf_wopts *o)
 {
@@ -141,6 +146,12 @@ int vf_wopts_parse(struct vf_wopts *o, int c, const char *arg, const char *cmd)
 		return 0;
 	case O_VARIANT:
 		o->variant = arg;
+		return 0;
+	case O_REFRESH:
+	case O_TIMEOUT:
+		if (vf_hub_option(c == O_REFRESH ? "refresh" : "timeout", arg))
+			return vf_usage_error(cmd, "--timeout takes seconds (0.1 to 86400), not '%s'",
+					      arg);
 		return 0;
 	case O_DTYPE:
 		if (!pick(arg, dtypes, &i))

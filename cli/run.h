@@ -39,6 +39,8 @@ enum {
 	O_DP,
 	O_REVISION, /* not the workload's: where the model comes from (vf_open_opts) */
 	O_VARIANT,
+	O_REFRESH, /* the hub reader's (formats/hub.h) */
+	O_TIMEOUT,
 	O_WORKLOAD_END,
 };
 

@@ -81,6 +81,23 @@ while IFS=$'\t' read -r id dir; do
 	echo "ok: $id ($first requests in the server logs, then $again; vramfit: $(cat "$tmp/stats" 2>/dev/null))"
 done <"$tmp/gen/repos.tsv"
 
+# estimate and plan read the hub the same way; plan, after estimate, finds
+# everything in the header cache (no request)
+while IFS=$'\t' read -r id dir; do
+	case "$id" in deepseek-ai/DeepSeek-V3 | tiny/gpt2-tied | meta-llama/Llama-2-7b-hf) ;; *) continue ;; esac
+	for cmd in "estimate --json --seq 4096" "plan --json --gpu h200:8 --seq 4096"; do
+		# shellcheck disable=SC2086
+		"$bin" $cmd "$dir" 2>&1 | sed "s|$dir|$id|g" >"$tmp/disk.out"
+		before=$(log_lines)
+		# shellcheck disable=SC2086
+		"$bin" $cmd "$id" >"$tmp/hub.out" 2>&1
+		if cmp -s "$tmp/disk.out" "$tmp/hub.out" && { [ "${cmd%% *}" = estimate ] || [ "$(log_lines)" = "$before" ]; }; then ok; else
+			bad "$id: '$cmd' differs from the disk's, or asked the server again"
+			diff "$tmp/disk.out" "$tmp/hub.out" | head -5
+		fi
+	done
+done <"$tmp/gen/repos.tsv"
+
 # expect ID EXIT TEXT [VAR=VALUE...] [-- ARGS...]: exit status EXIT, nothing on
 # stdout, one stderr line containing TEXT
 expect() {
