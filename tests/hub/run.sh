@@ -24,32 +24,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-command -v nginx >/dev/null || { echo "hub tests: nginx not installed (apt-get install nginx-light)"; exit 1; }
 "$py" "$here/gen_repos.py" "$tmp/gen" "$sparse" || exit 1
 
-free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-cdn=$(free_port)
-while [ "$cdn" = "$port" ]; do cdn=$(free_port); done
-user=""
-[ "$(id -u)" = 0 ] && user="user root;"
-mkdir -p "$tmp/ngx"
-sed -e "s|@TMP@|$tmp/ngx|g" -e "s|@WWW@|$tmp/gen/www|g" -e "s|@PORT@|$port|g" \
-	-e "s|@CDN@|$cdn|g" -e "s|@USER@|$user|g" "$here/nginx.conf.in" >"$tmp/ngx/nginx.conf"
-nginx -p "$tmp/ngx" -c "$tmp/ngx/nginx.conf" -e "$tmp/ngx/error.log" &
-ngx_pid=$!
-for _ in $(seq 100); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$cdn") 2>/dev/null && break
-	sleep 0.05
-done
-
-# the environment a user would have, pointed at the local server
-unset HF_TOKEN HUGGING_FACE_HUB_TOKEN HF_TOKEN_PATH HF_HUB_OFFLINE TRANSFORMERS_OFFLINE
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
-export HF_ENDPOINT="http://127.0.0.1:$port"
-export HF_HOME="$tmp/hfhome" HF_HUB_CACHE="$tmp/hfcache" XDG_CACHE_HOME="$tmp/xdg"
-mkdir -p "$HF_HOME" "$HF_HUB_CACHE"
+. "$here/server.sh"
+start_server "$tmp" "$tmp/gen/www" || exit 1
 
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
