@@ -68,6 +68,25 @@ def tiny_models(models):
         if not os.path.isdir(d):
             llama.save_pretrained(d, **kw)
         made["tiny/" + name] = d
+    # shards without an index, beside a subfolder (the listing is read)
+    d = os.path.join(models, "tiny__noindex")
+    if not os.path.isdir(d):
+        src = made["tiny/llama-st-sharded"]
+        os.makedirs(os.path.join(d, "original"))
+        for f in os.listdir(src):
+            if f != "model.safetensors.index.json":
+                os.link(os.path.join(src, f), os.path.join(d, f))
+        with open(os.path.join(d, "original", "params.json"), "w") as f:
+            f.write('{"dim": 64}')
+    made["tiny/noindex"] = d
+    # a legacy (pre-zip) PyTorch pickle: read on demand
+    d = os.path.join(models, "tiny__legacy")
+    if not os.path.isdir(d):
+        os.makedirs(d)
+        torch.save(llama.state_dict(), os.path.join(d, "pytorch_model.bin"),
+                   _use_new_zipfile_serialization=False)
+        cfg.save_pretrained(d)
+    made["tiny/legacy"] = d
     g = GPT2LMHeadModel(GPT2Config(vocab_size=128, n_positions=64, n_embd=32, n_layer=2,
                                    n_head=4))
     d = os.path.join(models, "tiny__gpt2-tied")
