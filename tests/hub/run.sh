@@ -123,6 +123,9 @@ expect bad/evilname 1 "leaves the repo"
 expect bad/huge 1 "larger than asked"
 expect tiny/nothere 1 "HF_HUB_OFFLINE" HF_HUB_OFFLINE=1
 HF_ENDPOINT=http://127.0.0.1:1 expect tiny/llama-gone 1 "cannot connect"
+# https to a plain-HTTP port: the TLS handshake fails
+HF_ENDPOINT=https://127.0.0.1:$port expect tiny/llama-tls 1 "TLS failure"
+HF_ENDPOINT=ftp://127.0.0.1:$port expect tiny/llama-ftp 2 "not an http(s) URL"
 
 # --revision: the tag names another commit
 rm -rf "$XDG_CACHE_HOME"
