@@ -50,9 +50,10 @@ reset_logs() { : >"$tmp/ngx/access.log"; : >"$tmp/ngx/cdn.log"; }
 now() { date +%s.%N; }
 
 row() { # name, seconds, bytes, requests
-	printf '| %s | %.3f | %s | %.3f | %s | %.2f |\n' "$1" "$2" "$3" "$(echo "$3 / $need_bytes" | bc -l)" \
-		"$4" "$(echo "$4 / $shards" | bc -l)"
+	awk -v n="$1" -v t="$2" -v b="$3" -v r="$4" -v need="$need_bytes" -v sh="$shards" \
+		'BEGIN { printf "| %s | %.3f | %d | %.3f | %d | %.2f |\n", n, t, b, b / need, r, r / sh }'
 }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
 echo "$repo: $shards shards; headers + index + config = $need_bytes bytes"
 echo
 echo "| reader | seconds | bytes served | x headers | requests (with redirects) | per shard |"
@@ -65,14 +66,14 @@ for cmd in "inspect --json" "plan --json --gpu h200:8 --seq 8192"; do
 	"$bin" $cmd "$repo" >/dev/null || exit 1
 	t1=$(now)
 	set -- $(served)
-	row "vramfit $cmd (cold cache)" "$(echo "$t1 - $t0" | bc -l)" "$1" "$2"
+	row "vramfit $cmd (cold cache)" "$(elapsed "$t0" "$t1")" "$1" "$2"
 done
 reset_logs
 t0=$(now)
 "$bin" plan --json --gpu h200:8 --seq 8192 "$repo" >/dev/null || exit 1
 t1=$(now)
 set -- $(served)
-row "vramfit plan (warm header cache)" "$(echo "$t1 - $t0" | bc -l)" "$1" "$2"
+row "vramfit plan (warm header cache)" "$(elapsed "$t0" "$t1")" "$1" "$2"
 
 # the sequential reader: for each shard, bytes 0-7, then the header
 reset_logs
@@ -95,4 +96,4 @@ for shard in sorted(set(idx["weight_map"].values())):
 PY
 t1=$(now)
 set -- $(served)
-row "sequential Python (urllib, 2 ranges per shard)" "$(echo "$t1 - $t0" | bc -l)" "$1" "$2"
+row "sequential Python (urllib, 2 ranges per shard)" "$(elapsed "$t0" "$t1")" "$1" "$2"
