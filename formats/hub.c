@@ -53,6 +53,7 @@
 #include <unistd.h>
 
 #include "common/file.h"
+#include "common/jscan.h"
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/strmap.h"
@@ -890,61 +891,70 @@ static char *variant_name(const char *name, const char *variant)
 	return r;
 }
 
-/* The shards an index names, with an estimate of each safetensors header. */
+/* The shards an index names, with an estimate of each safetensors header.
+ * The index is scanned, not built into a tree (common/jscan.h: DeepSeek-V3's
+ * is 9 MB); a malformed one is left to the reader to report. */
 static enum vf_status plan_index(struct vf_hub *hub, struct hfile *ix, struct vf_err *err)
 {
-	char *text;
+	char *text, *key, *val;
 	uint64_t g, ge, size = ix->e.size;
-	cJSON *j, *wm, *it;
+	struct vf_jscan js;
+	struct vf_err scan_err = {0};
+	size_t i = 0, j, vlen;
 	enum vf_status st = VF_OK;
+	bool missing = false;
+	int r = 0;
 
-	if (!size || size > VF_HUB_JSON_MAX || !(text = vf_malloc(size + 1)))
-		return VF_OK; /* the reader reports it */
+	/* everything cached already: no need to read the index here */
+	for (size_t k = 0; k < hub->n && !missing; k++) {
+		struct hfile *f = &hub->f[k];
+		file_loaded(f);
+		missing = !strchr(f->name, '/') && !cached(f) &&
+			  (has_suffix(f->name, ".safetensors") || is_torch_name(f->name));
+	}
+	/* shards of an index at the top of the repo (the ones folder.c reads) */
+	if (!missing || strchr(ix->name, '/') || !size || size > VF_HUB_JSON_MAX ||
+	    !(text = vf_malloc(size + 1)))
+		return VF_OK;
 	if (!vf_hub_entry_copy(&ix->e, text, (size_t)size, 0, &g, &ge)) {
 		vf_free(text);
 		return VF_OK;
 	}
-	j = vf_json_parse(text, (size_t)size, 64 * (size_t)size + (1u << 20), ix->name, "index",
-			  err);
-	vf_free(text);
-	if (!j) {
-		vf_err_clear(err); /* the reader reports it, with its own words */
-		return VF_OK;
-	}
-	wm = cJSON_GetObjectItemCaseSensitive(j, "weight_map");
-	/* shards of an index at the top of the repo (the ones folder.c reads) */
-	if (strchr(ix->name, '/'))
-		goto out;
-	cJSON_ArrayForEach(it, wm)
-	{
-		struct hfile *f;
-		if (!cJSON_IsString(it) || !it->string || !(f = find(hub, it->valuestring)))
-			continue;
-		/* one tensor's JSON: its name and about 74 bytes of dtype, shape
-		 * and offsets (DeepSeek-V3: 74, Llama-3.1-70B: 78 to 106); a
-		 * little over, so that one range is usually the whole header */
-		f->est += strlen(it->string) + 80;
-	}
-	cJSON_ArrayForEach(it, wm)
-	{
-		struct hfile *f;
-		if (!cJSON_IsString(it))
-			continue;
-		if ((f = find(hub, it->valuestring)) && !f->planned) {
-			f->est += 128; /* __metadata__, padding */
-			file_loaded(f);
-			if (cached(f))
+	vf_jscan_init(&js, text, (size_t)size, ix->name, "index", &scan_err);
+	if (vf_jscan_peek(&js) == '{' && vf_jscan_open(&js, '{'))
+		while ((r = vf_jscan_key(&js, &i, &key)) > 0) {
+			if (strcmp(key, "weight_map") != 0 || vf_jscan_peek(&js) != '{') {
+				if (!vf_jscan_skip(&js))
+					break;
 				continue;
-			if ((st = need_http(hub, hub->id, err)))
-				break;
-			if (!plan_file(hub, f)) {
-				st = VF_ENOMEM;
-				break;
 			}
+			vf_jscan_open(&js, '{');
+			j = 0;
+			while ((r = vf_jscan_key(&js, &j, &key)) > 0) {
+				size_t klen = js.klen;
+				struct hfile *f;
+				if (vf_jscan_peek(&js) != '"' || !vf_jscan_string(&js, &val, &vlen))
+					break;
+				/* one tensor's JSON: its name and about 74 bytes of dtype,
+				 * shape and offsets (DeepSeek-V3: 74, Llama-3.1-70B: 78 to
+				 * 106); a little over, so that one range is usually the
+				 * whole header */
+				if ((f = find(hub, val)))
+					f->est += klen + 80;
+			}
+			break;
 		}
+	vf_free(text);
+	for (size_t k = 0; k < hub->n && !st; k++) {
+		struct hfile *f = &hub->f[k];
+		if (!f->est || f->planned || cached(f))
+			continue;
+		f->est += 128; /* __metadata__, padding */
+		if ((st = need_http(hub, hub->id, err)))
+			break;
+		if (!plan_file(hub, f))
+			st = VF_ENOMEM;
 	}
-out:
-	vf_json_free(j);
 	return st;
 }
 

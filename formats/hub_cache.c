@@ -9,14 +9,14 @@
  *   "VFHUBC1\n"  u32 keylen  key  u32 etaglen  etag  u64 size  u8 zip
  *   u32 nseg  { u64 off  u64 len  len bytes } * nseg  u64 fnv1a(all before)
  *
- * little-endian.  The key is stored whole and compared, so a hash collision
- * of file names or a renamed file is a miss, not a wrong answer; the checksum
- * makes a torn or corrupted file a miss too (it is then fetched again and
- * rewritten).  Entries are written to a temporary file beside the entry and
- * renamed over it: a reader sees the old entry or the new one, never half of
- * one.  There is no fsync (a DeepSeek-V3 read writes 165 entries, and 165
- * fsyncs cost more than the whole hub read): after a crash an entry may be
- * empty or torn, which the checksum turns into a miss.
+ * little-endian (the checksum reads words in the machine's order: a cache
+ * moved to a big-endian machine is a miss).  The key is stored whole and compared, so a hash
+ * collision of file names or a renamed file is a miss, not a wrong answer; the checksum makes a
+ * torn or corrupted file a miss too (it is then fetched again and rewritten).  Entries are written
+ * to a temporary file beside the entry and renamed over it: a reader sees the old entry or the new
+ * one, never half of one.  There is no fsync (a DeepSeek-V3 read writes 165 entries, and 165 fsyncs
+ * cost more than the whole hub read): after a crash an entry may be empty or torn, which the
+ * checksum turns into a miss.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -107,13 +107,21 @@ uint64_t vf_hub_entry_bytes(const struct vf_hub_entry *e)
 	return n;
 }
 
+/* A checksum against torn and corrupted entries (not an adversary: the cache
+ * is the user's own): FNV-1a's constants over 8-byte words, mixed at the end,
+ * so 20 MB of headers cost ~3 ms rather than ~40. */
 static uint64_t fnv(const unsigned char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = 1469598103934665603ull ^ n, w;
 
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 1099511628211ull;
+		h ^= h >> 29;
+	}
 	while (n--)
 		h = (h ^ *p++) * 1099511628211ull;
-	return h;
+	return h ^ (h >> 32);
 }
 
 /* ---- reading ---- */
