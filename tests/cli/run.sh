@@ -13,6 +13,12 @@
 #   stderr-lines: N    stderr has exactly N lines
 #   stdout-has: TEXT   stdout contains TEXT (may repeat)
 #   stdout-empty: yes  nothing on stdout
+#   env: VAR=VALUE     set for the command (may repeat); every run of the
+#                      command is killed after 120 s (a hang fails, exit 124)
+#   after: SHELL       run in @T after the command; must exit 0 (may repeat),
+#                      e.g. to show that an old output file survived
+#   same-stdout-env: VAR=VALUE ...  run the command again with these set as
+#                      well: stdout must be byte-identical
 # In values @F is the fixtures dir, @M the models dir, @T a fresh temp dir.
 set -u
 bin=$(realpath "$1")
@@ -25,7 +31,7 @@ failed=0
 for t in "$here"/*.t; do
 	tmp=$(mktemp -d)
 	sub() { local v=$1; v=${v//@F/$fixtures}; v=${v//@M/$models}; v=${v//@T/$tmp}; printf '%s' "$v"; }
-	args="" out_to="" errs=()
+	args="" out_to="" errs=() envs=()
 	checks=()
 	while IFS= read -r line || [ -n "$line" ]; do
 		case "$line" in
@@ -33,16 +39,17 @@ for t in "$here"/*.t; do
 		setup:*) (cd "$tmp" && bash -c "$(sub "${line#setup: }")") ;;
 		args:*) args=$(sub "${line#args: }") ;;
 		stdout-to:*) out_to=$(sub "${line#stdout-to: }") ;;
+		env:*) envs+=("$(sub "${line#env: }")") ;;
 		*) checks+=("$(sub "$line")") ;;
 		esac
 	done <"$t"
 	eval "set -- $args"
 	if [ -n "$out_to" ]; then
-		"$bin" "$@" >"$out_to" 2>"$tmp/.err"
+		timeout 120 env ${envs[@]+"${envs[@]}"} "$bin" "$@" >"$out_to" 2>"$tmp/.err"
 		rc=$?
 		: >"$tmp/.out"
 	else
-		"$bin" "$@" >"$tmp/.out" 2>"$tmp/.err"
+		timeout 120 env ${envs[@]+"${envs[@]}"} "$bin" "$@" >"$tmp/.out" 2>"$tmp/.err"
 		rc=$?
 	fi
 	for c in "${checks[@]}"; do
@@ -56,6 +63,11 @@ for t in "$here"/*.t; do
 			errs+=("stderr has $(wc -l <"$tmp/.err") lines, want $val") ;;
 		stdout-has) grep -qF -- "$val" "$tmp/.out" || errs+=("stdout lacks '$val'") ;;
 		stdout-empty) [ ! -s "$tmp/.out" ] || errs+=("stdout is not empty") ;;
+		after) (cd "$tmp" && bash -c "$val") || errs+=("after: '$val' failed") ;;
+		same-stdout-env)
+			eval "extra=($val)"
+			timeout 120 env ${envs[@]+"${envs[@]}"} "${extra[@]}" "$bin" "$@" >"$tmp/.out2" 2>/dev/null
+			cmp -s "$tmp/.out" "$tmp/.out2" || errs+=("stdout differs with $val") ;;
 		*) errs+=("unknown check '$key'") ;;
 		esac
 	done

@@ -1,0 +1,9 @@
+# a Hugging Face cache whose refs/main is a FIFO: one line, no hang
+setup: mkdir -p hf/models--org--name/refs hf/models--org--name/snapshots && mkfifo hf/models--org--name/refs/main
+env: HF_HUB_CACHE=@T/hf
+env: HF_HUB_OFFLINE=1
+args: inspect org/name
+exit: 1
+stderr-lines: 1
+stderr-has: vramfit: org/name: 
+stdout-empty: yes
