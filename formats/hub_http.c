@@ -439,7 +439,7 @@ static bool judge(struct vf_http *h, struct vf_http_req *r, CURLcode cc, const c
 				      VF_HTTP_CONNECT_TIMEOUT);
 			else
 				failf(h, VF_EIO, r,
-				      "timed out: the hub read took more than %.0f s (--timeout "
+				      "timed out: the hub read took more than %g s (--timeout "
 				      "SECONDS)",
 				      h->timeout);
 			break;
@@ -491,7 +491,7 @@ static bool judge(struct vf_http *h, struct vf_http_req *r, CURLcode cc, const c
 			left = h->deadline - now();
 			if (d >= left) {
 				failf(h, VF_EIO, r,
-				      "HTTP %ld from %s, and the retry would pass the %.0f s "
+				      "HTTP %ld from %s, and the retry would pass the %g s "
 				      "timeout (--timeout SECONDS)",
 				      status, h->host, h->timeout);
 				return false;
@@ -590,9 +590,14 @@ static void progress(struct vf_http *h, bool end)
 	}
 	if (t < 1.0 || !isatty(2))
 		return;
-	fprintf(stderr, "\r\033[Kvramfit: %s: reading headers from %s: %llu/%llu files, %.1f MiB",
-		h->what, h->host, (unsigned long long)h->done_files,
-		(unsigned long long)h->total_files, (double)h->bytes / 1048576.0);
+	if (!h->total_files)
+		fprintf(stderr, "\r\033[Kvramfit: %s: asking %s for the file list", h->what,
+			h->host);
+	else
+		fprintf(stderr,
+			"\r\033[Kvramfit: %s: reading headers from %s: %llu/%llu files, %.1f MiB",
+			h->what, h->host, (unsigned long long)h->done_files,
+			(unsigned long long)h->total_files, (double)h->bytes / 1048576.0);
 	h->progress_shown = true;
 }
 
@@ -654,7 +659,7 @@ enum vf_status vf_http_run(struct vf_http *h, struct vf_err *err)
 		}
 		if (now() > h->deadline + 1) {
 			vf_fail(&h->err, VF_EIO, h->what,
-				"timed out: the hub read took more than %.0f s (--timeout SECONDS)",
+				"timed out: the hub read took more than %g s (--timeout SECONDS)",
 				h->timeout);
 			h->failed = true;
 		}
