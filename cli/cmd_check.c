@@ -11,6 +11,8 @@
 
 int plan_main(int argc, char **argv, const char *cmd, const char *usage_head,
 	      const char *usage_tail, int (*report)(struct plan *p));
+/* plan_report.c: every layer is on disk (transformers refuses such a map) */
+bool plan_all_disk(const struct plan *p);
 
 static const char head[] =
     "usage: vramfit check [options] PATH\n"
@@ -44,16 +46,20 @@ static int report(struct plan *p)
 	cJSON *rem = plan_remedies(p);
 	int rc;
 
-	if (p->po->out && p->verdict != VF_VERDICT_NONE && plan_write_map(p, &err)) {
-		cJSON_Delete(rem);
-		return vf_report(&err);
-	}
+	/* the report reaches stdout before the map is renamed into place; a map
+	 * transformers would refuse (all on disk) is not written */
 	if (p->po->json) {
 		rc = vf_print_json(plan_json(p, rem));
-		return rc ? rc : exit_for(p->verdict);
+	} else {
+		plan_print(p, rem, false);
+		cJSON_Delete(rem);
+		rc = VF_EXIT_OK;
 	}
-	plan_print(p, rem, false);
-	cJSON_Delete(rem);
+	if ((rc = vf_finish_stdout(rc)))
+		return rc;
+	if (p->po->out && p->verdict != VF_VERDICT_NONE && (p->gguf || !plan_all_disk(p)) &&
+	    plan_write_map(p, &err))
+		return vf_report(&err);
 	return exit_for(p->verdict);
 }
 

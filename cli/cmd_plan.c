@@ -10,6 +10,8 @@
 
 int plan_main(int argc, char **argv, const char *cmd, const char *usage_head,
 	      const char *usage_tail, int (*report)(struct plan *p));
+/* plan_report.c: every layer is on disk (transformers refuses such a map) */
+bool plan_all_disk(const struct plan *p);
 
 static const char head[] =
     "usage: vramfit plan [options] PATH\n"
@@ -26,28 +28,55 @@ static const char head[] =
     "  --json              one JSON object: verdict, device_map, devices, max_memory,\n"
     "                      remedies (stable keys: see README)\n";
 
-static const char tail[] = "  -h, --help          show this help\n"
-			   "\n"
-			   "exit status: 0 planned (any verdict), 1 bad input, 2 wrong usage\n"
-			   "(vramfit check gives the verdict as its exit status)\n";
+static const char tail[] =
+    "  -h, --help          show this help\n"
+    "\n"
+    "exit status: 0 planned (any verdict; with -o, the map was written),\n"
+    "11 with -o when no loadable map exists (the model does not fit even with\n"
+    "offload, or every layer would be on disk), 1 bad input or a write error,\n"
+    "2 wrong usage (vramfit check gives the verdict as its exit status)\n";
 
+/* Why no map that from_pretrained loads can be written, or NULL. */
+static const char *unloadable(const struct plan *p)
+{
+	if (p->verdict == VF_VERDICT_NONE)
+		return "no device_map written: the model does not fit even with CPU/disk offload";
+	if (!p->gguf && plan_all_disk(p))
+		return "no device_map written: every layer would be on disk, which transformers "
+		       "refuses (\"offload the whole model to the disk\"); give the CPU more "
+		       "memory";
+	return NULL;
+}
+
+/*
+ * With -o the report goes to stdout first and must reach it (a full disk
+ * under stdout is an error), and only then is the map renamed into place: a
+ * run that fails leaves the previous map as it was.
+ */
 static int report(struct plan *p)
 {
 	struct vf_err err = {0};
 	cJSON *rem = plan_remedies(p);
+	const char *why = p->po->out ? unloadable(p) : NULL;
+	int rc;
 
-	if (p->po->out && p->verdict != VF_VERDICT_NONE && plan_write_map(p, &err)) {
+	if (p->po->json) {
+		rc = vf_print_json(plan_json(p, rem));
+	} else {
+		plan_print(p, rem, true);
+		if (p->po->out && !why)
+			printf("\nwrote %s\n", p->po->out);
 		cJSON_Delete(rem);
-		return vf_report(&err);
+		rc = VF_EXIT_OK;
 	}
-	if (p->po->json)
-		return vf_print_json(plan_json(p, rem));
-	plan_print(p, rem, true);
-	if (p->po->out && p->verdict != VF_VERDICT_NONE)
-		printf("\nwrote %s\n", p->po->out);
-	else if (p->po->out)
-		printf("\nnothing written to %s: the model does not fit\n", p->po->out);
-	cJSON_Delete(rem);
+	if ((rc = vf_finish_stdout(rc)))
+		return rc;
+	if (why) {
+		fprintf(stderr, "vramfit: %s: %s\n", p->po->out, why);
+		return VF_EXIT_NOFIT;
+	}
+	if (p->po->out && plan_write_map(p, &err))
+		return vf_report(&err);
 	return VF_EXIT_OK;
 }
 

@@ -135,6 +135,16 @@ cJSON *plan_json(struct plan *p, cJSON *remedies)
 	return doc;
 }
 
+bool plan_all_disk(const struct plan *p);
+
+bool plan_all_disk(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->items[i].device < 0 || p->dev[p->items[i].device].kind != VF_PLACE_DISK)
+			return false;
+	return p->n > 0;
+}
+
 enum vf_status plan_write_map(struct plan *p, struct vf_err *err)
 {
 	char *text;
@@ -193,7 +203,7 @@ static const char *slowdown(const struct plan *p)
 	for (size_t i = 0; i < p->n; i++)
 		disk = disk || (p->items[i].device >= 0 &&
 				p->dev[p->items[i].device].kind == VF_PLACE_DISK);
-	if (p->cpu_only)
+	if (p->cpu_only || !p->ngpu)
 		return disk ? "runs on the CPU with disk offload: very slow"
 			    : "runs on the CPU only: slow";
 	return disk ? "disk offload: offloaded layers are read from disk every step (very slow)"

@@ -282,6 +282,17 @@ static enum vf_status ckpt_layers(struct vf_run *r, const struct vf_wconv *c, st
 		return VF_OK;
 	}
 	r->ly_conv = *c;
+	/* keys are modules of the class config.json names (planner.h); GGUF
+	 * keeps llama.cpp's blocks */
+	if (r->have_s && !r->s.approximate && r->m->format != VF_FMT_GGUF) {
+		struct vf_class_fit fit;
+		struct vf_layers cl = {0};
+		if ((st = vf_layers_for_class(&r->s, &r->ck, c, &cl, &fit, err)))
+			return st;
+		vf_layers_release(&r->ly);
+		r->ly = cl;
+		return VF_OK;
+	}
 	vf_layers_weigh(&r->ly, &r->ck, c);
 	for (size_t i = 0; i < r->ly.n; i++)
 		r->ly.v[i].buffer_bytes = 0;

@@ -62,4 +62,31 @@ const char *vf_layer_kind_name(enum vf_layer_kind k);
 
 #include "planner/memory.h" /* the memory model: synthesized models, KV, estimate */
 
+/* How a checkpoint fills the model class (vf_layers_for_class). */
+struct vf_class_fit {
+	size_t created;		   /* class tensors the file lacks, not tied: created */
+	const char *first_created; /* borrowed from the synthesized model */
+	uint64_t params_created, bytes_created;
+	size_t buffers_stored; /* file tensors the class makes as non-persistent buffers */
+	uint64_t params_dropped, bytes_dropped; /* their counts: not parameters */
+	size_t unplaced;	    /* file tensors in no module of the class: not loaded */
+	const char *first_unplaced; /* borrowed from the checkpoint */
+};
+
+/*
+ * The layers of the class s models (its module names, its execution order,
+ * its ties and buffers), filled from checkpoint ck: each file tensor adds its
+ * bytes (after conversion c) and logical parameters to the class module it
+ * fills, matched by name with or without the class prefix ("h.0" fills
+ * "transformer.h.0"), or for quantized names (q_proj.qweight) by the module
+ * holding it; class tensors the file lacks (a tied lm_head, a head the file
+ * does not have) keep the layer and add their own size unless tied; file
+ * tensors the class holds as non-persistent buffers add nothing.  out's
+ * of_tensor is per file tensor, UINT32_MAX for tensors in no layer.  s must
+ * not be approximate.
+ */
+enum vf_status vf_layers_for_class(const struct vf_synth *s, const struct vf_ckpt *ck,
+				   const struct vf_wconv *c, struct vf_layers *out,
+				   struct vf_class_fit *fit, struct vf_err *err);
+
 #endif

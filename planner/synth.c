@@ -889,7 +889,7 @@ static void emit_bert(struct em *e, enum head hd)
 	e->s->final_norm = VF_NORM_LAYER;
 	if (pooler)
 		lin(e, VF_ROLE_HEAD, h, h, true, nm(e, b, "%spooler.dense", pre));
-	if (hd == H_MLM || hd == H_PRETRAIN) { /* BertLMPredictionHead */
+	if (hd == H_MLM || hd == H_PRETRAIN || hd == H_LM) { /* BertLMPredictionHead */
 		long bias = P1(e, VF_ROLE_HEAD, V, "cls.predictions.bias"), dec, decb;
 		lin(e, VF_ROLE_HEAD, h, h, true, "cls.predictions.transform.dense");
 		norm(e, h, true, "cls.predictions.transform.LayerNorm");
