@@ -693,7 +693,12 @@ static enum vf_status read_tensor_info(struct rd *r, uint32_t file)
 				       "the %s block size %llu",
 				       name, (unsigned long long)ne0, ggml_types[id].name,
 				       (unsigned long long)be);
-		nbytes = zero ? 0 : ne0 / be * bb;
+		/* checked: a 1-D F32 tensor of 2^62+8 elements is 2^64+32 bytes,
+		 * which an unchecked product reads as 32 */
+		nbytes = 0;
+		if (!zero && !vf_mul_ok(ne0 / be, bb, &nbytes))
+			return vf_fail(r->err, VF_EFORMAT, r->path,
+				       "tensor \"%s\": size in bytes overflows 64 bits", name);
 		for (uint32_t d = 1; d < nd && !zero; d++)
 			if (!vf_mul_ok(nbytes, ne[d], &nbytes))
 				return vf_fail(r->err, VF_EFORMAT, r->path,

@@ -344,6 +344,23 @@ static void c_bytes_overflow(struct gb *b)
 	one_tensor(b, "w", 2, ne, G_F32, 0, 0);
 }
 
+/* 1-D: ne0 / block * block_bytes itself overflows.  2^62+8 F32 values are
+ * 2^64+32 bytes, which an unchecked product reads as 32 (issue 12). */
+static void c_bytes_overflow_1d(struct gb *b)
+{
+	uint64_t ne[1] = {(1ULL << 62) + 8};
+
+	one_tensor(b, "w", 1, ne, G_F32, 0, 32);
+}
+
+/* 2^61 F64 values: exactly 2^64 bytes, read unchecked as 0 */
+static void c_bytes_overflow_1d_f64(struct gb *b)
+{
+	uint64_t ne[1] = {1ULL << 61};
+
+	one_tensor(b, "w", 1, ne, 28, 0, 0);
+}
+
 /* Two I8 tensors of 2^63-1 bytes each: each pads to 2^63, the sum is 2^64. */
 static void c_padded_sum_overflow(struct gb *b)
 {
@@ -727,6 +744,10 @@ static const struct bad_case cases[] = {
      false},
     {"bytes_overflow", c_bytes_overflow, NULL, 0, "tensor \"w\": size in bytes overflows 64 bits",
      true},
+    {"bytes_overflow_1d", c_bytes_overflow_1d, NULL, 0,
+     "tensor \"w\": size in bytes overflows 64 bits", true},
+    {"bytes_overflow_1d_f64", c_bytes_overflow_1d_f64, NULL, 0,
+     "tensor \"w\": size in bytes overflows 64 bits", true},
     /* overflowing sums of padded sizes */
     {"padded_sum_overflow", c_padded_sum_overflow, NULL, 0,
      "tensor \"b\": padded tensor sizes add up past 2^64 bytes", true},
