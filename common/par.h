@@ -15,4 +15,17 @@
 
 void vf_par2(void (*a)(void *), void *actx, void (*b)(void *), void *bctx);
 
+/*
+ * The CPUs this process may use, at least 1: the affinity mask
+ * (sched_getaffinity: taskset, cpusets) lowered to the cgroup v2 quota
+ * (cpu.max "QUOTA PERIOD", rounded up; the tightest level from this process's
+ * cgroup up to the root), not the machine's count.  Read once, then cached.
+ */
+unsigned vf_par_cpus(void);
+/* The same, reading the cgroup files below cgroup_root and self_cgroup (tests). */
+unsigned vf_par_cpus_at(const char *cgroup_root, const char *self_cgroup);
+/* CPUs one cpu.max text allows, rounded up ("150000 100000" is 2); 0 for
+ * "max ..." or malformed text (no limit known). */
+unsigned vf_par_cpu_max(const char *text);
+
 #endif

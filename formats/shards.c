@@ -25,6 +25,7 @@
 #include "common/arena.h"
 #include "common/file.h"
 #include "common/mem.h"
+#include "common/par.h"
 #include "formats/model_build.h"
 
 #define MAX_WORKERS 7 /* beside the calling thread */
@@ -109,7 +110,8 @@ static void *worker(void *arg)
 
 static size_t workers_for(const struct vf_shard_ops *ops)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	/* the CPUs this process may use (affinity, cgroup quota), not the machine's */
+	unsigned cpus = vf_par_cpus();
 
 	if (!ops->parse || vf_file_mounted() || vf_mem_injecting() || cpus < 2)
 		return 0;

@@ -9,7 +9,11 @@
 #include "common/file.h"
 #include "common/json.h"
 #include "common/mem.h"
+#include "common/par.h"
 #include "formats/formats.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 #include "planner/planner.h"
 
 static enum vf_status open_and_group(const char *path, struct vf_err *err)
@@ -169,12 +173,103 @@ static void test_dtype_table(void **state)
 		assert_int_equal(vf_dtype_from_name(vf_dtype_name((enum vf_dtype)d)), d);
 }
 
+/* Worker threads come from the CPUs this process may use (issue 12). */
+static void test_cpu_count(void **state)
+{
+	char root[512], self[512], d[600], f[700];
+	unsigned n = vf_par_cpus();
+	(void)state;
+
+	assert_int_equal(vf_par_cpu_max("max 100000\n"), 0);
+	assert_int_equal(vf_par_cpu_max("200000 100000\n"), 2);
+	assert_int_equal(vf_par_cpu_max("150000 100000\n"), 2); /* rounded up */
+	assert_int_equal(vf_par_cpu_max("50000 100000\n"), 1);
+	assert_int_equal(vf_par_cpu_max("50000\n"), 1); /* default period */
+	assert_int_equal(vf_par_cpu_max("-1 100000\n"), 0);
+	assert_int_equal(vf_par_cpu_max("lots 100000\n"), 0);
+	assert_int_equal(vf_par_cpu_max(""), 0);
+	assert_true(n >= 1 && n <= (unsigned)sysconf(_SC_NPROCESSORS_ONLN));
+
+	/* a cgroup of 1.5 CPUs below a parent of 8: two threads */
+	tu_path(root, sizeof(root), "cg");
+	tu_path(self, sizeof(self), "cg_self");
+	mkdir(root, 0755);
+	snprintf(d, sizeof(d), "%s/kubepods", root);
+	mkdir(d, 0755);
+	snprintf(f, sizeof(f), "%s/cpu.max", d);
+	tu_write(f, "800000 100000\n", 14);
+	snprintf(d, sizeof(d), "%s/kubepods/pod1", root);
+	mkdir(d, 0755);
+	snprintf(f, sizeof(f), "%s/cpu.max", d);
+	tu_write(f, "150000 100000\n", 14);
+	tu_write(self, "1:name=systemd:/x\n0::/kubepods/pod1\n", 37);
+	assert_int_equal(vf_par_cpus_at(root, self), n < 2 ? n : 2);
+	/* no limit anywhere, or no cgroup file: the affinity mask alone */
+	tu_write(f, "max 100000\n", 11);
+	snprintf(f, sizeof(f), "%s/kubepods/cpu.max", root);
+	tu_write(f, "max 100000\n", 11);
+	assert_int_equal(vf_par_cpus_at(root, self), n);
+	assert_int_equal(vf_par_cpus_at(root, "/nonexistent/cgroup"), n);
+}
+
+/* A FIFO is refused without waiting for a writer; outputs that are not
+ * regular files are never replaced. */
+static void test_not_regular(void **state)
+{
+	char fifo[512], dir[512], link[512], target[512];
+	struct vf_file f;
+	struct vf_err err = {0};
+	char *buf;
+	size_t len;
+	(void)state;
+
+	tu_path(fifo, sizeof(fifo), "fifo");
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	assert_int_equal(vf_file_open(&f, fifo, &err), VF_EFORMAT);
+	assert_string_equal(err.msg, "not a regular file");
+	vf_err_clear(&err);
+	assert_int_equal(vf_file_write_atomic(fifo, "x", 1, &err), VF_EIO);
+	assert_string_equal(err.msg, "is a FIFO, not a regular file: nothing written");
+	vf_err_clear(&err);
+
+	tu_path(dir, sizeof(dir), "outdir");
+	mkdir(dir, 0755);
+	assert_int_equal(vf_file_write_atomic(dir, "x", 1, &err), VF_EIO);
+	assert_string_equal(err.msg, "is a directory, not a regular file: nothing written");
+	vf_err_clear(&err);
+
+	tu_path(target, sizeof(target), "target");
+	tu_path(link, sizeof(link), "link");
+	tu_write(target, "old", 3);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(vf_file_write_atomic(link, "new", 3, &err), VF_EIO);
+	assert_string_equal(err.msg, "is a symbolic link, not a regular file: nothing written");
+	vf_err_clear(&err);
+	assert_int_equal(vf_file_slurp(target, 16, &buf, &len, &err), VF_OK);
+	assert_string_equal(buf, "old");
+	vf_free(buf);
+
+	/* a regular file is replaced, and no temporary file stays behind */
+	assert_int_equal(vf_file_write_atomic(target, "new", 3, &err), VF_OK);
+	assert_int_equal(vf_file_slurp(target, 16, &buf, &len, &err), VF_OK);
+	assert_string_equal(buf, "new");
+	vf_free(buf);
+	assert_int_equal(vf_file_check_target("-", &err), VF_OK);
+	{
+		char nope[512];
+		tu_path(nope, sizeof(nope), "not/there/map.json");
+		assert_int_equal(vf_file_write_atomic(nope, "x", 1, &err), VF_EIO);
+		assert_string_equal(err.msg, "cannot write: No such file or directory");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_reads_header_only),
 	    cmocka_unit_test(test_utf8),	   cmocka_unit_test(test_exact_integers),
 	    cmocka_unit_test(test_strict_json),	   cmocka_unit_test(test_dtype_table),
+	    cmocka_unit_test(test_cpu_count),	   cmocka_unit_test(test_not_regular),
 	};
 	int rc;
 
