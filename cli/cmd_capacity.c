@@ -22,11 +22,14 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/estimate_sweep.h"
 #include "cli/run.h"
+#include "common/file.h"
 #include "common/mem.h"
 #include "common/size.h"
 #include "gpu/gpu.h"
 #include "planner/capacity.h"
+#include "planner/capacity_price.h"
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
 #define MAX_GPUS 64
@@ -66,7 +69,26 @@ static const char efficiency_source[] =
     "(2023): model bandwidth utilization, worked example at 50%; an assumption, "
     "not measured by vramfit";
 
-enum { C_JSON = 512, C_GPU, C_EFF, C_MARGIN, C_OFFLOAD, C_KEY };
+enum {
+	C_JSON = 512,
+	C_GPU,
+	C_EFF,
+	C_MARGIN,
+	C_OFFLOAD,
+	C_KEY,
+	C_TP,
+	C_PP,
+	C_UTIL,
+	C_MML,
+	C_SEQS,
+	C_MBT,
+	C_KVC,
+	C_VERSION,
+	C_EAGER,
+	C_ALL,
+	C_PRICE,
+	C_PRICE_FILE,
+};
 
 enum dopt { D_STORED, D_BF16, D_FP8, D_INT8, D_INT4, D_N };
 static const char *const dnames[D_N] = {"stored", "bf16", "fp8", "int8", "int4"};
@@ -75,7 +97,9 @@ struct gpu_kind {
 	struct vf_cap_gpu g;
 	char key[VF_GPU_NAME_MAX], name[VF_GPU_NAME_MAX];
 	int cc_major, cc_minor;
-	bool catalog;
+	bool catalog, a100;
+	unsigned node; /* GPUs in a node (--gpu NAME:N) */
+	double price;  /* per GPU-hour; 0 unknown */
 };
 
 struct dchoice {
@@ -114,7 +138,11 @@ struct cap {
 	size_t nrows;
 	enum vf_dtype stored;
 	char stored_label[40];
-	bool quantized, replicated_kv;
+	bool quantized, replicated_kv, moe, all;
+	struct vf_vllm_cfg vcfg;
+	unsigned tp, pp;
+	const char *kv_cache_dtype; /* as given to --kv-cache-dtype */
+	struct vf_prices prices;
 };
 
 /* ---- GPUs ---- */
@@ -123,15 +151,28 @@ static int add_gpu(struct cap *c, const char *spec)
 {
 	struct vf_devices d = {0};
 	struct vf_err err = {0};
-	const struct vf_gpu_model *m = vf_gpu_catalog_find(spec, NULL);
+	char name[VF_GPU_NAME_MAX];
+	const char *colon = strchr(spec, ':');
+	const struct vf_gpu_model *m;
 	struct gpu_kind *k;
+	unsigned long node = VF_CAP_NODE;
 
-	if (strchr(spec, ':') || strchr(spec, ','))
-		return vf_usage_error("capacity ",
-				      "--gpu takes one GPU name or size here, not '%s' (capacity "
-				      "chooses the count)",
-				      spec);
-	if (vf_devices_add_spec(&d, spec, &err))
+	/* NAME:N: nodes of N GPUs (capacity still chooses how many) */
+	snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec), spec);
+	if (colon) {
+		char *end;
+		node = strtoul(colon + 1, &end, 10);
+		if (end == colon + 1 || *end || !node || node > 64 || (node & (node - 1)))
+			return vf_usage_error(
+			    "capacity ",
+			    "--gpu NAME:N takes nodes of 1, 2, 4, 8, 16, 32 or 64 "
+			    "GPUs, not '%s'",
+			    spec);
+	}
+	if (strchr(name, ','))
+		return vf_usage_error("capacity ", "--gpu takes one GPU kind, not '%s'", spec);
+	m = vf_gpu_catalog_find(name, NULL);
+	if (vf_devices_add_spec(&d, name, &err))
 		return vf_usage_error("capacity ", "%s", err.msg);
 	k = &c->gpus[c->ngpus++];
 	memset(k, 0, sizeof(*k));
@@ -142,8 +183,18 @@ static int add_gpu(struct cap *c, const char *spec)
 	k->cc_major = d.v[0].cc_major;
 	k->cc_minor = d.v[0].cc_minor;
 	k->catalog = m != NULL;
+	k->node = (unsigned)node;
+	k->a100 = strstr(k->key, "a100") != NULL;
 	vf_devices_release(&d);
 	return 0;
+}
+
+static int same_gpu(const char *a, const char *b)
+{
+	const struct vf_gpu_model *x = vf_gpu_catalog_find(a, NULL),
+				  *y = vf_gpu_catalog_find(b, NULL);
+
+	return x && y ? x == y : strcmp(a, b) == 0;
 }
 
 static int gather_gpus(struct cap *c)
@@ -163,6 +214,7 @@ static int gather_gpus(struct cap *c)
 		struct gpu_kind *k = &c->gpus[i];
 		k->g.key = k->key;
 		k->g.name = k->name;
+		k->price = vf_prices_find(&c->prices, k->key, same_gpu);
 		/* the CUDA context of the serving process, per GPU generation,
 		 * unless --overhead says otherwise (as plan does) */
 		k->g.context = c->wo.w.context != VF_DEFAULT_CONTEXT
@@ -291,6 +343,17 @@ static bool gpu_fp8(const struct gpu_kind *k, char *why, size_t n)
 
 /* ---- the rows ---- */
 
+/* the rows' GPUs and prices, for qsort */
+static const struct cap *sorting;
+
+static double row_cost(const struct row *r)
+{
+	const struct gpu_kind *k = &sorting->gpus[r->gi];
+
+	return vf_price_per_mtok(k->price * r->L.gpus,
+				 r->L.tokens_per_s * (double)sorting->wo.w.batch);
+}
+
 static int cmp_rows(const void *pa, const void *pb)
 {
 	const struct row *a = pa, *b = pb;
@@ -299,9 +362,20 @@ static int cmp_rows(const void *pa, const void *pb)
 		return a->applies ? -1 : 1;
 	if (a->L.fits != b->L.fits)
 		return a->L.fits ? -1 : 1;
+	if (a->L.fits && sorting->prices.n) {
+		/* with prices: cheapest per million generated tokens first */
+		double ca = row_cost(a), cb = row_cost(b);
+		if ((ca > 0) != (cb > 0))
+			return ca > 0 ? -1 : 1;
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+	}
 	if (a->L.fits) {
 		if (a->L.gpus != b->L.gpus)
 			return a->L.gpus < b->L.gpus ? -1 : 1;
+		/* the same GPUs: the weights least quantized first */
+		if (a->gi == b->gi && a->d != b->d)
+			return a->d - b->d;
 		if (a->L.tokens_per_s != b->L.tokens_per_s)
 			return a->L.tokens_per_s > b->L.tokens_per_s ? -1 : 1;
 	}
@@ -310,14 +384,31 @@ static int cmp_rows(const void *pa, const void *pb)
 	return a->d - b->d;
 }
 
+/* KV bytes per token of one sequence, all layers (windows not credited:
+ * vLLM's V0 block manager allocates a sequence's blocks for all of it). */
+static uint64_t kv_token(const struct cap *c, const struct vf_estimate *e)
+{
+	uint64_t b = c->wo.w.batch ? c->wo.w.batch : 1;
+
+	if (e->kv_per_token)
+		return e->kv_per_token / b;
+	return e->kv_tokens ? e->kv_cache / b / e->kv_tokens : 0;
+}
+
+static uint64_t max_model_len(const struct cap *c);
+
 static enum vf_status compute(struct cap *c, struct vf_err *err)
 {
+	struct vf_vllm_cfg vcfg = c->vcfg;
 	struct vf_run *r = &c->r;
 	const struct vf_arch *a = &r->m->arch;
 	enum vf_status st;
 
+	vcfg.max_model_len = max_model_len(c);
 	if (!(c->rows = vf_calloc(c->ngpus * D_N, sizeof(*c->rows))))
 		return vf_fail(err, VF_ENOMEM, r->path, "out of memory");
+	for (size_t i = 0; r->have_s && i < r->s.nblocks; i++)
+		c->moe = c->moe || r->s.blocks[i].moe;
 	for (size_t i = 0; r->have_s && i < r->s.nblocks; i++)
 		c->replicated_kv = c->replicated_kv ||
 				   (r->s.blocks[i].latent > 0 && c->wo.w.engine == VF_ENGINE_VLLM);
@@ -353,18 +444,31 @@ static enum vf_status compute(struct cap *c, struct vf_err *err)
 							  c->offload, c->margin};
 				st = vf_capacity_train(&in, &k->g, &rw->L, err);
 			} else {
-				struct vf_cap_serve in = {
-				    &x->est,	 r->ly.n ? &r->ly : NULL, r->kv,     a->heads,
-				    a->kv_heads, c->replicated_kv,	  c->margin, c->efficiency};
+				struct vf_cap_serve in = {.est = &x->est,
+							  .s = r->have_s ? &r->s : NULL,
+							  .ly = r->ly.n ? &r->ly : NULL,
+							  .kv = r->kv,
+							  .kv_token = kv_token(c, &x->est),
+							  .heads = a->heads,
+							  .kv_heads = a->kv_heads,
+							  .replicated_kv = c->replicated_kv,
+							  .efficiency = c->efficiency,
+							  .vllm = vcfg,
+							  .batch = c->wo.w.batch,
+							  .tp = c->tp,
+							  .pp = c->pp,
+							  .node = k->node,
+							  .a100 = k->a100};
 				st = vf_capacity_serve(&in, &k->g, &rw->L, err);
 			}
 			if (st)
 				return st;
 			if (!rw->L.fits)
-				snprintf(rw->why, sizeof(rw->why), "does not fit in %d GPUs",
-					 VF_CAP_MAX_GPUS);
+				snprintf(rw->why, sizeof(rw->why), "%s",
+					 rw->L.why[0] ? rw->L.why : "does not fit in 512 GPUs");
 		}
 	}
+	sorting = c;
 	qsort(c->rows, c->nrows, sizeof(*c->rows), cmp_rows);
 	return VF_OK;
 }
@@ -373,12 +477,19 @@ static enum vf_status compute(struct cap *c, struct vf_err *err)
 
 static uint64_t max_model_len(const struct cap *c)
 {
-	return c->wo.w.seq + c->wo.w.gen;
+	return c->vcfg.max_model_len ? c->vcfg.max_model_len : c->wo.w.seq + c->wo.w.gen;
 }
 
-static const char *vllm_quant(int d)
+/* vLLM's in-flight quantization at load (QUANTIZATION_METHODS): fp8; int8
+ * only for a MoE's experts (experts_int8); int4 with bitsandbytes, which
+ * also needs --load-format bitsandbytes in the pinned version. */
+static const char *vllm_quant(const struct cap *c, int d)
 {
-	return d == D_FP8 ? "fp8" : d == D_INT4 ? "bitsandbytes" : NULL;
+	if (d == D_FP8)
+		return "fp8";
+	if (d == D_INT8)
+		return c->moe ? "experts_int8" : NULL;
+	return d == D_INT4 ? "bitsandbytes" : NULL;
 }
 
 static const char *vllm_dtype(const struct cap *c, int d)
@@ -395,7 +506,7 @@ static const char *vllm_dtype(const struct cap *c, int d)
 
 static void vllm_args(const struct cap *c, const struct row *rw, char *buf, size_t n)
 {
-	const char *q = vllm_quant(rw->d), *dt = vllm_dtype(c, rw->d);
+	const char *q = vllm_quant(c, rw->d), *dt = vllm_dtype(c, rw->d);
 	int o = snprintf(buf, n,
 			 "--tensor-parallel-size %u --pipeline-parallel-size %u --max-model-len "
 			 "%llu --gpu-memory-utilization %.2f",
@@ -405,9 +516,19 @@ static void vllm_args(const struct cap *c, const struct row *rw, char *buf, size
 	if (dt && o > 0 && (size_t)o < n)
 		o += snprintf(buf + o, n - (size_t)o, " --dtype %s", dt);
 	if (q && o > 0 && (size_t)o < n)
-		o += snprintf(buf + o, n - (size_t)o, " --quantization %s", q);
-	if (c->wo.w.kv_dtype == VF_DT_F8_E4M3 && o > 0 && (size_t)o < n)
-		snprintf(buf + o, n - (size_t)o, " --kv-cache-dtype fp8");
+		o += snprintf(buf + o, n - (size_t)o, " --quantization %s%s", q,
+			      strcmp(q, "bitsandbytes") == 0 ? " --load-format bitsandbytes" : "");
+	if ((c->kv_cache_dtype || c->wo.w.kv_dtype == VF_DT_F8_E4M3) && o > 0 && (size_t)o < n)
+		o += snprintf(buf + o, n - (size_t)o, " --kv-cache-dtype %s",
+			      c->kv_cache_dtype ? c->kv_cache_dtype : "fp8");
+	if (c->vcfg.max_num_seqs && o > 0 && (size_t)o < n)
+		o += snprintf(buf + o, n - (size_t)o, " --max-num-seqs %llu",
+			      (unsigned long long)c->vcfg.max_num_seqs);
+	if (c->vcfg.max_num_batched_tokens && o > 0 && (size_t)o < n)
+		o += snprintf(buf + o, n - (size_t)o, " --max-num-batched-tokens %llu",
+			      (unsigned long long)c->vcfg.max_num_batched_tokens);
+	if (c->vcfg.enforce_eager && o > 0 && (size_t)o < n)
+		snprintf(buf + o, n - (size_t)o, " --enforce-eager");
 }
 
 static const char *offload_name(enum vf_offload o)
@@ -437,27 +558,56 @@ static cJSON *deepspeed_json(const struct cap *c, const struct row *rw)
 
 /* ---- printing ---- */
 
-/* What vllm serve takes: a folder or a Hugging Face id.  A file (a
- * config.json, a checkpoint) stands for its folder; an archive must be
- * unpacked first. */
-static const char *serve_name(const char *path, char *buf, size_t n)
+/* What vllm serve takes: a Hugging Face id or a folder that holds
+ * config.json.  A config.json names the folder it is in; a checkpoint file
+ * its folder when a config.json is beside it; any other JSON file the id in
+ * its "_name_or_path" when it has one, else a placeholder (said in a note). */
+static const char *serve_name(const char *path, char *buf, size_t n, const char **note)
 {
 	struct stat sb;
-	const char *slash = strrchr(path, '/');
-	size_t len = strlen(path);
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	size_t len = strlen(path), dlen = slash ? (size_t)(slash - path) : 0;
+	char cfg[4200];
 
+	*note = NULL;
 	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
-		return path;
-	if ((len > 4 &&
-	     (strcmp(path + len - 4, ".tar") == 0 || strcmp(path + len - 4, ".zip") == 0 ||
-	      strcmp(path + len - 4, ".tgz") == 0)) ||
-	    (len > 5 && strcmp(path + len - 5, ".nemo") == 0) ||
-	    (len > 7 && strcmp(path + len - 7, ".tar.gz") == 0))
-		return "UNPACKED_FOLDER";
-	if (!slash)
-		return ".";
-	snprintf(buf, n, "%.*s", (int)(slash - path), path);
-	return buf;
+		return path; /* a folder, or a Hugging Face id */
+	if (strcmp(base, "config.json") == 0) {
+		snprintf(buf, n, "%.*s", slash ? (int)dlen : 1, slash ? path : ".");
+		return buf;
+	}
+	if (len > 5 && strcmp(path + len - 5, ".json") == 0) {
+		char *text = NULL;
+		size_t tl = 0;
+		struct vf_err err = {0};
+		cJSON *j, *id;
+		if (vf_file_slurp(path, 1 << 22, &text, &tl, &err) == VF_OK &&
+		    (j = cJSON_ParseWithLength(text, tl))) {
+			id = cJSON_GetObjectItemCaseSensitive(j, "_name_or_path");
+			if (cJSON_IsString(id) && id->valuestring[0])
+				snprintf(buf, n, "%s", id->valuestring);
+			else
+				buf[0] = '\0';
+			cJSON_Delete(j);
+		} else {
+			buf[0] = '\0';
+		}
+		vf_free(text);
+		if (buf[0])
+			return buf;
+		*note = "this JSON file is not named config.json and names no \"_name_or_path\": "
+			"give vllm the model's Hugging Face id, or a folder with the file saved "
+			"as config.json";
+		return "MODEL_ID";
+	}
+	snprintf(cfg, sizeof(cfg), "%.*s/config.json", slash ? (int)dlen : 1, slash ? path : ".");
+	if (stat(cfg, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		snprintf(buf, n, "%.*s", slash ? (int)dlen : 1, slash ? path : ".");
+		return buf;
+	}
+	*note = "vllm serve takes a folder with config.json and the weights, or a Hugging Face "
+		"id: no config.json beside this file";
+	return "MODEL_FOLDER";
 }
 
 static const char *model_name(const struct vf_run *r)
@@ -586,7 +736,7 @@ static int print_json(struct cap *c)
 					  ? cJSON_CreateNumber(round2(rw->L.tokens_per_s))
 					  : cJSON_CreateNull());
 		if (ok && !c->wo.w.train) {
-			const char *q = vllm_quant(rw->d), *vd = vllm_dtype(c, rw->d);
+			const char *q = vllm_quant(c, rw->d), *vd = vllm_dtype(c, rw->d);
 			p = cJSON_AddObjectToObject(e, "vllm");
 			cJSON_AddItemToObject(p, "tensor_parallel_size", vf_json_num(rw->L.tp));
 			cJSON_AddItemToObject(p, "pipeline_parallel_size", vf_json_num(rw->L.pp));
@@ -616,6 +766,20 @@ static int print_json(struct cap *c)
 	for (size_t i = 0; i < r->nwarn; i++)
 		cJSON_AddItemToArray(warn, cJSON_CreateString(r->warn[i]));
 	return vf_print_json(doc);
+}
+
+/* By default the best row of each GPU kind (the sort put it first), and
+ * rows that do not fit only when nothing of that kind does; --all: all. */
+static bool shown_row(const struct cap *c, size_t i)
+{
+	const struct row *rw = &c->rows[i];
+
+	if (c->all)
+		return true;
+	for (size_t j = 0; j < i; j++)
+		if (c->rows[j].gi == rw->gi)
+			return false;
+	return true;
 }
 
 static void print_human(struct cap *c)
@@ -686,11 +850,24 @@ static void print_human(struct cap *c)
 		printf("speed         decode tokens/s per sequence = bandwidth x %.2f / bytes read "
 		       "per token\n              (efficiency: %s)\n",
 		       c->efficiency, efficiency_source);
-	printf("\n %5s %5s %3s %3s  %-14s %-9s %10s %10s %8s  %s\n", "gpus", "nodes", "TP", "PP",
-	       "gpu", "dtype", "per GPU", "of", "tok/s", w->train ? "offload" : "util");
+	if (!w->train)
+		printf("vllm          %s accounting (--vllm %s): KV blocks = (%.2f x memory - "
+		       "weights - activations of one step - non-torch) / block of %d tokens\n",
+		       c->vcfg.version == VF_VLLM_V1 ? "V1 engine (current)"
+						     : "V0 engine " VF_VLLM_PINNED,
+		       c->vcfg.version == VF_VLLM_V1 ? "current" : "0.7",
+		       c->vcfg.util > 0 ? c->vcfg.util : VF_VLLM_UTIL, VF_VLLM_BLOCK);
+	printf("\n %5s %5s %3s %3s  %-14s %-9s %10s %10s %8s", "gpus", "nodes", "TP", "PP", "gpu",
+	       "dtype", "per GPU", "of", "tok/s");
+	if (w->train)
+		printf("  offload\n");
+	else
+		printf(" %7s %6s%s\n", "concur", "batch", c->prices.n ? "      $/h   $/Mtok" : "");
 	for (size_t i = 0; i < c->nrows; i++) {
 		const struct row *rw = &c->rows[i];
 		const struct gpu_kind *k = &c->gpus[rw->gi];
+		if (!shown_row(c, i))
+			continue;
 		row_dtype(c, rw, dt, sizeof(dt));
 		if (!rw->applies || !rw->L.fits) {
 			printf(" %5s %5s %3s %3s  %-14s %-9s  %s\n", "-", "-", "-", "-", k->key, dt,
@@ -700,13 +877,29 @@ static void print_human(struct cap *c)
 		printf(" %5u %5u %3u %3u  %-14s %-9s %6.2f GiB %6.1f GiB", rw->L.gpus, rw->L.nodes,
 		       rw->L.tp, rw->L.pp, k->key, dt, (double)rw->L.need / GIB,
 		       (double)k->g.total / GIB);
-		if (w->train)
-			printf(" %8s  %s\n", "-", offload_name(rw->L.offload));
-		else if (rw->L.tokens_per_s > 0)
-			printf(" %8.1f  %.2f\n", rw->L.tokens_per_s, rw->L.memory_utilization);
+		if (rw->L.tokens_per_s > 0)
+			printf(" %8.1f", rw->L.tokens_per_s);
 		else
-			printf(" %8s  %.2f\n", "?", rw->L.memory_utilization);
+			printf(" %8s", "?");
+		if (w->train) {
+			printf("  %s\n", offload_name(rw->L.offload));
+			continue;
+		}
+		printf(" %7.1f %6llu", rw->L.concurrency, (unsigned long long)rw->L.max_batch);
+		if (c->prices.n && k->price > 0) {
+			double ph = k->price * rw->L.gpus;
+			printf(" %8.2f %8.3f", ph,
+			       vf_price_per_mtok(ph, rw->L.tokens_per_s * (double)w->batch));
+		} else if (c->prices.n) {
+			printf(" %8s %8s", "?", "?");
+		}
+		putchar('\n');
 	}
+	if (!w->train)
+		printf(
+		    "\n(concur: sequences of max-model-len the KV blocks hold, as vLLM prints it;"
+		    " batch: whole ones, at most max_num_seqs%s)\n",
+		    c->prices.n ? "; $/Mtok: price per hour / (batch x tok/s x 3600) x 1e6" : "");
 	/* the engine settings of the best row (of each GPU named with --gpu) */
 	for (size_t i = 0; i < c->nrows; i++) {
 		const struct row *rw = &c->rows[i];
@@ -732,7 +925,11 @@ static void print_human(struct cap *c)
 				       vf_fmt_bytes(rw->L.host_per_node, b1));
 		} else {
 			vllm_args(c, rw, args, sizeof(args));
-			printf("  vllm serve %s %s\n", serve_name(r->path, b2, sizeof(b2)), args);
+			const char *note;
+			const char *sn = serve_name(r->path, b2, sizeof(b2), &note);
+			printf("  vllm serve %s %s\n", sn, args);
+			if (note)
+				printf("  (%s)\n", note);
 			if (rw->d == D_INT8)
 				printf(
 				    "  (vLLM has no in-flight int8: serve an int8 checkpoint)\n");
@@ -750,6 +947,7 @@ static int parse_own(struct cap *c, int opt, const char *arg)
 {
 	struct vf_err err = {0};
 	char *end;
+	uint64_t v;
 
 	switch (opt) {
 	case C_JSON:
@@ -787,6 +985,86 @@ static int parse_own(struct cap *c, int opt, const char *arg)
 	case C_KEY:
 		c->oo.key = arg;
 		return 0;
+	case C_TP:
+	case C_PP:
+		if (!vf_parse_tokens(arg, &v) || v < 1 || v > VF_CAP_MAX_GPUS)
+			return vf_usage_error("capacity ", "%s takes a GPU count, not '%s'",
+					      opt == C_TP ? "--tp" : "--pp", arg);
+		*(opt == C_TP ? &c->tp : &c->pp) = (unsigned)v;
+		return 0;
+	case C_UTIL:
+		c->vcfg.util = strtod(arg, &end);
+		if (end == arg || *end || !(c->vcfg.util > 0 && c->vcfg.util <= 1))
+			return vf_usage_error(
+			    "capacity ",
+			    "--gpu-memory-utilization takes a number above 0 and at "
+			    "most 1, not '%s'",
+			    arg);
+		return 0;
+	case C_MML:
+	case C_SEQS:
+	case C_MBT:
+		if (!vf_parse_tokens(arg, &v) || v < 1 || v > (UINT64_C(1) << 32))
+			return vf_usage_error("capacity ", "%s takes a count (8k, 128k), not '%s'",
+					      opt == C_MML    ? "--max-model-len"
+					      : opt == C_SEQS ? "--max-num-seqs"
+							      : "--max-num-batched-tokens",
+					      arg);
+		*(opt == C_MML	  ? &c->vcfg.max_model_len
+		  : opt == C_SEQS ? &c->vcfg.max_num_seqs
+				  : &c->vcfg.max_num_batched_tokens) = v;
+		return 0;
+	case C_KVC:
+		if (strcmp(arg, "auto") == 0)
+			return vf_wopts_parse(&c->wo, O_KV, "auto", "capacity ");
+		if (strcmp(arg, "fp8") && strcmp(arg, "fp8_e4m3") && strcmp(arg, "fp8_e5m2"))
+			return vf_usage_error(
+			    "capacity ",
+			    "--kv-cache-dtype takes auto, fp8, fp8_e4m3 or fp8_e5m2 "
+			    "(vLLM's choices), not '%s'",
+			    arg);
+		c->kv_cache_dtype = arg;
+		return vf_wopts_parse(&c->wo, O_KV, "fp8", "capacity ");
+	case C_VERSION:
+		if (strcmp(arg, VF_VLLM_PINNED) == 0 || strcmp(arg, "0.7") == 0 ||
+		    strcmp(arg, "v0") == 0)
+			c->vcfg.version = VF_VLLM_V0;
+		else if (strcmp(arg, "current") == 0 || strcmp(arg, "v1") == 0)
+			c->vcfg.version = VF_VLLM_V1;
+		else
+			return vf_usage_error("capacity ",
+					      "--vllm takes 0.7 (V0 engine) or current (V1), not "
+					      "'%s'",
+					      arg);
+		return 0;
+	case C_EAGER:
+		c->vcfg.enforce_eager = true;
+		return 0;
+	case C_ALL:
+		c->all = true;
+		return 0;
+	case C_PRICE:
+		if (vf_prices_add(&c->prices, arg, &err))
+			return vf_usage_error("capacity ", "--price: %s", err.msg);
+		return 0;
+	case C_PRICE_FILE: {
+		char *text = NULL;
+		size_t len = 0;
+		enum vf_status st = vf_file_slurp(arg, 1 << 20, &text, &len, &err);
+		struct vf_prices mine = {0};
+		if (st == VF_OK)
+			st = vf_prices_parse(&mine, text, len, &err);
+		vf_free(text);
+		if (st)
+			return vf_usage_error("capacity ", "--price-file %s: %s", arg, err.msg);
+		/* the file first: --price given before or after it still wins */
+		for (size_t i = 0; i < c->prices.n && mine.n < VF_PRICES_MAX; i++) {
+			snprintf(mine.name[mine.n], VF_PRICE_NAME_MAX, "%s", c->prices.name[i]);
+			mine.price[mine.n++] = c->prices.price[i];
+		}
+		c->prices = mine;
+		return 0;
+	}
 	case O_ENGINE:
 		c->engine_set = true;
 		break;
@@ -815,7 +1093,7 @@ static int fail(struct cap *c, struct vf_err *err)
 
 int cmd_capacity(int argc, char **argv)
 {
-	static struct option lopts[64];
+	static struct option lopts[96];
 	static const struct option own[] = {
 	    {"json", no_argument, NULL, C_JSON},
 	    {"gpu", required_argument, NULL, C_GPU},
@@ -823,6 +1101,20 @@ int cmd_capacity(int argc, char **argv)
 	    {"margin", required_argument, NULL, C_MARGIN},
 	    {"offload", required_argument, NULL, C_OFFLOAD},
 	    {"key", required_argument, NULL, C_KEY},
+	    {"tp", required_argument, NULL, C_TP},
+	    {"tensor-parallel-size", required_argument, NULL, C_TP},
+	    {"pp", required_argument, NULL, C_PP},
+	    {"pipeline-parallel-size", required_argument, NULL, C_PP},
+	    {"gpu-memory-utilization", required_argument, NULL, C_UTIL},
+	    {"max-model-len", required_argument, NULL, C_MML},
+	    {"max-num-seqs", required_argument, NULL, C_SEQS},
+	    {"max-num-batched-tokens", required_argument, NULL, C_MBT},
+	    {"kv-cache-dtype", required_argument, NULL, C_KVC},
+	    {"vllm", required_argument, NULL, C_VERSION},
+	    {"enforce-eager", no_argument, NULL, C_EAGER},
+	    {"all", no_argument, NULL, C_ALL},
+	    {"price", required_argument, NULL, C_PRICE},
+	    {"price-file", required_argument, NULL, C_PRICE_FILE},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -841,6 +1133,7 @@ int cmd_capacity(int argc, char **argv)
 	c.r.o = &c.wo;
 	c.efficiency = VF_CAP_EFFICIENCY;
 	c.margin = UINT64_MAX;
+	c.vcfg.graphs = UINT64_MAX;
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+h", lopts, NULL)) != -1) {

@@ -3,6 +3,7 @@
  * check share; see run.h.
  */
 #include "cli/run.h"
+#include "cli/estimate_sweep.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -31,6 +32,7 @@ const struct option vf_workload_options[] = {
     {"overhead", required_argument, NULL, O_OVERHEAD},
     {"train", no_argument, NULL, O_TRAIN},
     {"optim", required_argument, NULL, O_OPTIM},
+    {"optim-impl", required_argument, NULL, O_OPTIM_IMPL},
     {"precision", required_argument, NULL, O_PREC},
     {"grad-ckpt", no_argument, NULL, O_CKPT},
     {"lora", required_argument, NULL, O_LORA},
@@ -62,7 +64,10 @@ const char vf_workload_help[] =
     "training\n"
     "  --train             a training step instead of inference\n"
     "  --optim O           adamw (default), adamw-8bit, sgd, adafactor\n"
-    "  --precision P       mixed (16-bit, fp32 master; default), fp32, bf16, fp16\n"
+    "  --optim-impl I      how torch steps AdamW/SGD: foreach (default, torch 2.1 on\n"
+    "                      CUDA), for (one parameter at a time), fused\n"
+    "  --precision P       mixed (HF Trainer bf16/fp16=True: fp32 weights, grads and\n"
+    "                      states, autocast; default), fp32, bf16, fp16 (pure 16-bit)\n"
     "  --grad-ckpt         gradient checkpointing\n"
     "  --lora R            LoRA of rank R (PEFT's default targets)\n"
     "  --lora-targets L    comma-separated module names, or all-linear\n"
@@ -94,6 +99,9 @@ static bool parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out
 
 	if (!*s || *s == '-' || *s == '+' || *s == ' ')
 		return false;
+	/* token counts: 8k, 128k (cli/estimate_sweep.c) */
+	if (vf_parse_tokens(s, out))
+		return *out >= min && *out <= max;
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || *end || v < min || v > max)
@@ -123,6 +131,7 @@ int vf_wopts_parse(struct vf_wopts *o, int c, const char *arg, const char *cmd)
 	static const char *const engines[] = {"hf", "hf436", "vllm", NULL};
 	static const char *const optims[] = {"adamw", "adamw-8bit", "sgd", "adafactor", NULL};
 	static const char *const precs[] = {"mixed", "fp32", "bf16", "fp16", NULL};
+	static const char *const impls[] = {"foreach", "for", "fused", NULL};
 	struct vf_workload *w = &o->w;
 	struct vf_err err = {0};
 	uint64_t v;
@@ -219,6 +228,12 @@ int vf_wopts_parse(struct vf_wopts *o, int c, const char *arg, const char *cmd)
 			    cmd, "--optim takes adamw, adamw-8bit, sgd or adafactor, not '%s'",
 			    arg);
 		w->optim = (enum vf_optim)i;
+		return 0;
+	case O_OPTIM_IMPL:
+		if (!pick(arg, impls, &i))
+			return vf_usage_error(
+			    cmd, "--optim-impl takes foreach, for or fused, not '%s'", arg);
+		w->optim_impl = (enum vf_optim_impl)i;
 		return 0;
 	case O_PREC:
 		if (!pick(arg, precs, &i))

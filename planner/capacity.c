@@ -26,9 +26,11 @@
 #include "planner/capacity.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/mem.h"
+#include "formats/formats.h"
 
 #define MIB (UINT64_C(1) << 20)
 
@@ -141,83 +143,129 @@ static uint64_t kv_share(const struct vf_cap_serve *in, uint64_t k, unsigned tp)
 	return ceil_div(k, (uint64_t)in->kv_heads); /* one replicated head per GPU */
 }
 
+/* One TP x PP layout, each stage's ranks as vLLM accounts them; the fullest
+ * (fewest KV blocks) goes to L. */
 static void layout(const struct vf_cap_serve *in, const struct vf_cap_gpu *g, unsigned tp,
-		   unsigned pp, uint64_t margin, struct vf_cap_layout *L)
+		   unsigned pp, unsigned node, struct vf_cap_layout *L)
 {
 	const struct vf_estimate *e = in->est;
-	uint64_t W[VF_CAP_MAX_GPUS], K[VF_CAP_MAX_GPUS], alloc, bpt = 0;
-	unsigned n = tp * pp;
+	uint64_t W[VF_CAP_MAX_GPUS], K[VF_CAP_MAX_GPUS], bpt = 0, ksum = 0, act, nontorch;
+	uint64_t mml = in->vllm.max_model_len, per_seq = ceil_div(mml, VF_VLLM_BLOCK);
+	unsigned n = tp * pp, p = vf_dtype_bits(e->compute) / 8;
 	double active = e->params_total ? (double)e->params_active / (double)e->params_total : 1.0;
+	bool first = true;
 
-	stage_sums(in, pp, W, K);
 	memset(L, 0, sizeof(*L));
-	/*
-	 * Not e->allocator: that is the caching allocator rounding each tensor
-	 * of a transformers load up to 2 MiB, tens of GB for a MoE with 45k
-	 * expert matrices.  vLLM fuses qkv, gate_up and each layer's experts
-	 * into a few large parameters and allocates its KV cache as one tensor
-	 * per layer, so the rounding is a few MiB in all; the margin covers it.
-	 */
-	alloc = 0;
+	stage_sums(in, pp, W, K);
+	for (unsigned s = 0; s < pp; s++)
+		ksum += K[s];
+	vf_vllm_defaults(&in->vllm, g->total, in->a100, &L->batched_tokens, &L->num_seqs,
+			 &L->chunked);
+	act = in->s ? vf_vllm_activation(in->s, p ? p : 2, L->batched_tokens, L->num_seqs, tp)
+		    : ceil_div(e->activations, tp);
+	nontorch = n > 1 ? VF_VLLM_NONTORCH_TP : 0;
 	for (unsigned s = 0; s < pp; s++) {
-		uint64_t w = ceil_div(W[s], tp), k = kv_share(in, K[s], tp);
-		uint64_t need = w + k + e->activations + g->context + alloc;
-		bpt += (uint64_t)ceil((double)w * active) + k;
-		if (need > L->need) {
+		struct vf_vllm_rank r;
+		uint64_t w = ceil_div(W[s], tp);
+		uint64_t kt = ksum ? scale(in->kv_token, K[s], ksum) : ceil_div(in->kv_token, pp);
+		uint64_t k = kv_share(in, kt, tp);
+		vf_vllm_rank(&in->vllm, g->total, w, act, nontorch, g->context, k, &r);
+		/* a decode step of the batch: the stage's weights (active experts)
+		 * and the batch's KV cache at max_model_len */
+		bpt += (uint64_t)ceil((double)w * active) + k * mml * in->batch;
+		if (first || r.blocks < L->kv_blocks) {
+			L->rank = r;
+			L->kv_blocks = r.blocks;
 			L->weights = w;
-			L->kv_cache = k;
-			L->need = need;
+			first = false;
 		}
 	}
-	L->activations = e->activations;
-	L->overhead = g->context + alloc;
-	L->margin = margin;
+	L->activations = act;
+	L->kv_pool = L->rank.blocks == UINT64_MAX ? 0 : L->rank.blocks * L->rank.block_bytes;
+	L->kv_cache = in->batch * per_seq * L->rank.block_bytes;
+	L->overhead = L->rank.nontorch + L->rank.context + L->rank.graphs;
+	L->need = L->weights + L->activations + L->kv_cache + L->overhead;
+	L->margin = L->need < g->total ? g->total - L->need : 0;
+	L->concurrency = vf_vllm_concurrency(L->kv_blocks, mml);
+	L->max_batch = vf_vllm_max_batch(L->kv_blocks, mml, L->num_seqs);
 	L->tp = tp;
 	L->pp = pp;
 	L->dp = 1;
 	L->gpus = n;
-	L->nodes = (n + VF_CAP_NODE - 1) / VF_CAP_NODE;
-	L->fits = L->need <= g->total && margin <= g->total - L->need;
+	L->nodes = (n + node - 1) / node;
+	L->memory_utilization = in->vllm.util > 0 ? in->vllm.util : VF_VLLM_UTIL;
 	L->bytes_per_token = bpt;
 	L->tokens_per_s =
 	    g->bandwidth && bpt ? (double)g->bandwidth * in->efficiency / (double)bpt : 0;
-	L->memory_utilization = utilization(L->need, g->total);
+	/* vLLM refuses to start when one sequence of max_model_len does not fit
+	 * ("larger than the maximum number of tokens that can be stored in KV
+	 * cache"); the workload needs its batch at once */
+	if (L->rank.weights + act + nontorch >= L->rank.budget)
+		snprintf(L->why, sizeof(L->why), "weights and activations exceed %.2f x memory",
+			 L->memory_utilization);
+	else if (L->kv_blocks < per_seq)
+		snprintf(L->why, sizeof(L->why), "KV cache holds less than one sequence of %llu",
+			 (unsigned long long)mml);
+	else if (L->max_batch < in->batch)
+		snprintf(L->why, sizeof(L->why), "KV cache holds %llu sequences of %llu, not %llu",
+			 (unsigned long long)L->max_batch, (unsigned long long)mml,
+			 (unsigned long long)in->batch);
+	else if (!L->rank.headroom_ok)
+		snprintf(L->why, sizeof(L->why),
+			 "the CUDA context and graphs exceed the %.2f left by the utilization",
+			 1 - L->memory_utilization);
+	L->fits = !L->why[0];
 }
 
 enum vf_status vf_capacity_serve(const struct vf_cap_serve *in, const struct vf_cap_gpu *g,
 				 struct vf_cap_layout *out, struct vf_err *err)
 {
-	uint64_t margin = in->margin == UINT64_MAX ? vf_cap_default_margin(g->total) : in->margin;
 	uint64_t blocks = 0;
-	unsigned tmax = 1;
+	unsigned tmax = 1, node = in->node ? in->node : VF_CAP_NODE;
 
 	(void)err;
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; in->ly && i < in->ly->n; i++)
 		blocks += in->ly->v[i].kind == VF_LAYER_BLOCK;
-	for (unsigned t = 1; t <= VF_CAP_NODE; t *= 2)
+	if (in->tp || in->pp) {
+		unsigned t = in->tp ? in->tp : 1, p = in->pp ? in->pp : 1;
+		if (!vf_tp_valid(in->heads, in->kv_heads, in->replicated_kv, t) || t > node) {
+			snprintf(out->why, sizeof(out->why),
+				 "vLLM cannot split the attention heads %u ways", t);
+			return VF_OK;
+		}
+		if (t * p > VF_CAP_MAX_GPUS || (p > 1 && p > blocks)) {
+			snprintf(out->why, sizeof(out->why), "%u pipeline stages", p);
+			return VF_OK;
+		}
+		layout(in, g, t, p, node, out);
+		return VF_OK;
+	}
+	for (unsigned t = 1; t <= node && t <= VF_CAP_NODE; t *= 2)
 		if (vf_tp_valid(in->heads, in->kv_heads, in->replicated_kv, t))
 			tmax = t;
 	for (unsigned n = 1; n <= VF_CAP_MAX_GPUS; n++) {
 		for (unsigned t = VF_CAP_NODE; t >= 1; t /= 2) {
 			unsigned p = n / t;
 			struct vf_cap_layout L;
-			if (n % t || !vf_tp_valid(in->heads, in->kv_heads, in->replicated_kv, t))
+			if (n % t || t > node ||
+			    !vf_tp_valid(in->heads, in->kv_heads, in->replicated_kv, t))
 				continue;
-			if (n > VF_CAP_NODE && t != tmax)
-				continue; /* across nodes: full TP in each, stages between */
+			if (n > node && (t != tmax || n % node))
+				continue; /* across nodes: full TP in each, whole nodes */
 			if (p > 1 && p > blocks)
 				continue; /* a stage needs at least one block */
-			layout(in, g, t, p, margin, &L);
+			layout(in, g, t, p, node, &L);
 			if (L.fits) {
 				*out = L;
 				return VF_OK;
 			}
-			if (n == 1)
+			if (n == 1 || !out->why[0])
 				*out = L; /* what one GPU would need, for the report */
 		}
 	}
 	out->fits = false;
+	snprintf(out->why, sizeof(out->why), "does not fit in %d GPUs", VF_CAP_MAX_GPUS);
 	return VF_OK;
 }
 

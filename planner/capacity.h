@@ -4,15 +4,16 @@
  * memory model (vf_estimate, the layer table and its KV cache, memory.h);
  * this module only divides it among GPUs the way the engines do.
  *
- * Serving (vLLM): tensor parallelism of size TP in 1, 2, 4, 8 inside a node
- * of VF_CAP_NODE GPUs, pipeline stages (PP) when one node is not enough.
- * Per GPU: weights / TP of the fullest stage, its KV cache / TP when the KV
- * heads are split (whole when they are replicated, or for an MLA latent
- * cache), the workload's activations (not divided: conservative), the CUDA
- * context of that GPU generation, and a margin kept free (vLLM's fused
- * parameters make the allocator's per-tensor rounding negligible).  Training (DeepSpeed ZeRO-3):
- * the estimate with zero_stage 3 over dp = the GPU count, optionally with the optimizer (and the
- * parameters) offloaded to CPU memory.
+ * Serving (vLLM, planner/vllm.h): tensor parallelism of size TP in 1, 2,
+ * 4, 8 inside a node (VF_CAP_NODE GPUs unless told), pipeline stages (PP)
+ * when one node is not enough.  Per GPU, as vLLM counts it at start-up:
+ * weights / TP of the fullest stage, the activation peak of one scheduler
+ * step (max_num_batched_tokens, split over TP), non-torch memory, then the
+ * KV blocks that gpu_memory_utilization x total leaves; the CUDA context and
+ * CUDA graphs in the rest.  It fits when the blocks hold the batch at
+ * max_model_len.  Training (DeepSpeed ZeRO-3): the estimate with zero_stage
+ * 3 over dp = the GPU count, optionally with the optimizer (and the
+ * parameters) offloaded to CPU memory, and a margin kept free.
  *
  * Errors: VF_ENOMEM, or what vf_estimate refuses.  Nothing here prints.
  */
@@ -25,6 +26,7 @@
 
 #include "common/err.h"
 #include "planner/planner.h"
+#include "planner/vllm.h"
 
 #define VF_CAP_NODE 8	    /* GPUs in a node (DGX/HGX, cloud 8-GPU instances) */
 #define VF_CAP_MAX_GPUS 512 /* 64 nodes: more is reported as "does not fit" */
@@ -63,15 +65,21 @@ struct vf_cap_gpu {
 	uint64_t context;   /* CUDA context of a process on it (vf_gpu_context_overhead) */
 };
 
-/* The model under one workload (one weights dtype), for serving. */
+/* The model under one workload (one weights dtype), for serving with vLLM. */
 struct vf_cap_serve {
 	const struct vf_estimate *est; /* vf_estimate() for this workload */
+	const struct vf_synth *s;      /* blocks for vLLM's activation peak; NULL: est's */
 	const struct vf_layers *ly;    /* layers (bytes as loaded), or NULL: no pipeline */
-	const uint64_t *kv;	       /* KV cache per layer, or NULL */
+	const uint64_t *kv;	       /* KV cache per layer (splits it over stages), or NULL */
+	uint64_t kv_token;	       /* KV bytes per token of one sequence, all layers */
 	int64_t heads, kv_heads;       /* attention heads; VF_UNSET unknown */
 	bool replicated_kv;	       /* every TP rank holds the whole KV cache (MLA latent) */
-	uint64_t margin;	       /* kept free per GPU; UINT64_MAX: 2% of it, >= 256 MiB */
 	double efficiency;	       /* VF_CAP_EFFICIENCY unless told */
+	struct vf_vllm_cfg vllm;       /* max_model_len must be set */
+	uint64_t batch;		       /* sequences of max_model_len that must fit at once */
+	unsigned tp, pp;	       /* 0: chosen here */
+	unsigned node;		       /* GPUs in a node; 0: VF_CAP_NODE */
+	bool a100;		       /* the GPU is an A100 (vLLM V1's defaults) */
 };
 
 enum vf_offload { VF_OFFLOAD_NONE, VF_OFFLOAD_OPTIMIZER, VF_OFFLOAD_ALL };
@@ -82,24 +90,38 @@ struct vf_cap_train {
 	const struct vf_synth *s;
 	const struct vf_workload *w; /* train set; zero_stage and dp are chosen here */
 	enum vf_offload offload;
-	uint64_t margin; /* as above */
+	uint64_t margin; /* kept free per GPU; UINT64_MAX: 2% of it, >= 256 MiB */
 };
 
 struct vf_cap_layout {
 	bool fits;	      /* within VF_CAP_MAX_GPUS */
-	unsigned gpus, nodes; /* nodes: ceil(gpus / VF_CAP_NODE) */
+	unsigned gpus, nodes; /* nodes: ceil(gpus / node size) */
 	unsigned tp, pp, dp;  /* serving: tp x pp = gpus, dp 1; training: dp = gpus */
-	/* bytes on the fullest GPU; need is their sum, need + margin <= total */
+	/* bytes on the fullest GPU; need is their sum, need + margin <= total.
+	 * Serving: kv_cache is what the batch at max_model_len takes of the
+	 * blocks, overhead the CUDA context + non-torch + CUDA graphs, margin
+	 * what vLLM's utilization leaves beyond those and the blocks. */
 	uint64_t weights, kv_cache, activations, gradients, optimizer, overhead, need, margin;
 	uint64_t host_per_node;	   /* training with offload: CPU memory a node needs */
 	uint64_t bytes_per_token;  /* serving: read per decode step, all stages in turn */
 	double tokens_per_s;	   /* decode tokens/s per sequence; 0 unknown */
-	double memory_utilization; /* vLLM --gpu-memory-utilization: need / total, >= 0.90 */
+	double memory_utilization; /* vLLM --gpu-memory-utilization */
 	enum vf_offload offload;
+	/* serving, as vLLM accounts it on the fullest GPU (vllm.h) */
+	struct vf_vllm_rank rank;
+	uint64_t kv_blocks;		   /* the fewest over the stages */
+	uint64_t kv_pool;		   /* bytes of those blocks */
+	double concurrency;		   /* sequences of max_model_len at once */
+	uint64_t max_batch;		   /* whole sequences that fit, <= max_num_seqs */
+	uint64_t batched_tokens, num_seqs; /* the scheduler's settings */
+	bool chunked;			   /* chunked prefill */
+	char why[160];			   /* !fits: the first reason */
 };
 
-/* The fewest GPUs of kind g that serve the workload, fastest layout first
- * among equals.  out->fits false when more than VF_CAP_MAX_GPUS would do. */
+/* The fewest GPUs of kind g that serve the workload (in->batch sequences of
+ * max_model_len at once, as vLLM's KV blocks hold them), fastest layout first
+ * among equals; in->tp / in->pp fix the layout.  out->fits false when more
+ * than VF_CAP_MAX_GPUS would do (out->why says why the last try failed). */
 enum vf_status vf_capacity_serve(const struct vf_cap_serve *in, const struct vf_cap_gpu *g,
 				 struct vf_cap_layout *out, struct vf_err *err);
 
