@@ -598,6 +598,50 @@ void vf_layers_weigh(struct vf_layers *ly, const struct vf_ckpt *ck, const struc
 
 /* ---- layers from a config ---- */
 
+/* A module that holds only non-persistent buffers (the model-level
+ * rotary_emb): whether a transformers version has it differs (Phi-3 and
+ * Gemma-2 gained it after 4.46, 4.36 has none), and a device_map needs no key
+ * for it (its buffers are made on the CPU and moved where they are used).  So
+ * it is never a key: its buffer bytes go to the layer before it (the
+ * embedding), or after it. */
+static bool buffer_module(const struct vf_layer *l)
+{
+	const char *dot = strrchr(l->name, '.');
+	const char *last = dot ? dot + 1 : l->name;
+
+	return l->ntensors == 0 && l->bytes == 0 && l->buffer_bytes &&
+	       strncmp(last, "rotary_emb", 10) == 0;
+}
+
+static void fold_buffer_modules(struct vf_layers *ly, size_t ntensors)
+{
+	size_t k = 0;
+	uint32_t *to;
+
+	if (ly->n < 2 || !(to = vf_malloc(ly->n * sizeof(*to))))
+		return;
+	for (size_t i = 0; i < ly->n; i++) {
+		if (buffer_module(&ly->v[i]) && (k > 0 || i + 1 < ly->n)) {
+			/* into the kept layer before it, else the next one kept */
+			if (k > 0) {
+				ly->v[k - 1].buffer_bytes += ly->v[i].buffer_bytes;
+				to[i] = (uint32_t)(k - 1);
+			} else {
+				ly->v[i + 1].buffer_bytes += ly->v[i].buffer_bytes;
+				to[i] = (uint32_t)k;
+			}
+			vf_free(ly->v[i].name);
+			continue;
+		}
+		to[i] = (uint32_t)k;
+		ly->v[k++] = ly->v[i];
+	}
+	ly->n = k;
+	for (size_t i = 0; i < ntensors; i++)
+		ly->of_tensor[i] = to[ly->of_tensor[i]];
+	vf_free(to);
+}
+
 enum vf_status vf_layers_from_synth(const struct vf_synth *s, const struct vf_wconv *c,
 				    struct vf_layers *out, struct vf_err *err)
 {
@@ -633,6 +677,7 @@ enum vf_status vf_layers_from_synth(const struct vf_synth *s, const struct vf_wc
 		vf_layers_release(out);
 		return vf_fail(err, VF_EFORMAT, "", "layer sizes overflow 64 bits");
 	}
+	fold_buffer_modules(out, s->ntensors);
 	if (any_tie) {
 		if (!(out->tied_to = vf_malloc(out->n * sizeof(*out->tied_to)))) {
 			vf_layers_release(out);

@@ -76,7 +76,20 @@ def outputs(model, cls):
     with torch.no_grad():
         if cls in (T.BertModel, T.BertLMHeadModel):
             return model(IDS, output_hidden_states=True).hidden_states[-1]
-        return model.generate(IDS, max_new_tokens=4, do_sample=False, pad_token_id=0)
+        # greedy decoding, written out: transformers 4.46's generate() imports
+        # torch.distributed.fsdp, which Debian's torch 1.13 cannot import on
+        # Python 3.11; argmax of the last position, four tokens
+        if model.config.is_encoder_decoder:
+            dec = torch.zeros((1, 1), dtype=torch.long)
+            for _ in range(4):
+                nxt = model(input_ids=IDS, decoder_input_ids=dec).logits[:, -1].argmax(-1)
+                dec = torch.cat([dec, nxt[:, None]], 1)
+            return dec
+        ids = IDS
+        for _ in range(4):
+            nxt = model(ids, use_cache=False).logits[:, -1].argmax(-1)
+            ids = torch.cat([ids, nxt[:, None]], 1)
+        return ids
 
 
 def save_variants(fam, cls, model, root):
@@ -131,6 +144,10 @@ def run_case(binary, engine, d, cls, budget, off):
                                      torch_dtype=torch.float32).eval()
     except Exception as e:  # noqa: BLE001 - transformers' verdict is the test
         return "fail", f"from_pretrained(device_map=...) refused: {type(e).__name__}: {e}"
+    mods = dict(loaded.named_modules(remove_duplicate=False))  # T5's shared embeddings
+    alien = [k for k in dm if k not in mods]
+    if alien:
+        return "fail", f"keys that are not modules of {cls.__name__}: {alien}"
     plain = cls.from_pretrained(d, torch_dtype=torch.float32).eval()
     want, got = outputs(plain, cls), outputs(loaded, cls)
     if want.shape != got.shape or not torch.equal(want, got):
