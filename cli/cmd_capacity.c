@@ -183,7 +183,7 @@ static int add_gpu(struct cap *c, const char *spec)
 	k->cc_major = d.v[0].cc_major;
 	k->cc_minor = d.v[0].cc_minor;
 	k->catalog = m != NULL;
-	k->node = (unsigned)node;
+	k->node = colon ? (unsigned)node : 0;
 	k->a100 = strstr(k->key, "a100") != NULL;
 	vf_devices_release(&d);
 	return 0;

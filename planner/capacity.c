@@ -253,6 +253,8 @@ enum vf_status vf_capacity_serve(const struct vf_cap_serve *in, const struct vf_
 				continue;
 			if (n > node && (t != tmax || n % node))
 				continue; /* across nodes: full TP in each, whole nodes */
+			if (in->node && n % in->node)
+				continue; /* nodes of in->node were asked for: whole ones */
 			if (p > 1 && p > blocks)
 				continue; /* a stage needs at least one block */
 			layout(in, g, t, p, node, &L);

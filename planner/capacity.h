@@ -78,8 +78,8 @@ struct vf_cap_serve {
 	struct vf_vllm_cfg vllm;       /* max_model_len must be set */
 	uint64_t batch;		       /* sequences of max_model_len that must fit at once */
 	unsigned tp, pp;	       /* 0: chosen here */
-	unsigned node;		       /* GPUs in a node; 0: VF_CAP_NODE */
-	bool a100;		       /* the GPU is an A100 (vLLM V1's defaults) */
+	unsigned node; /* nodes of this many GPUs, counted whole; 0: VF_CAP_NODE, any count */
+	bool a100;     /* the GPU is an A100 (vLLM V1's defaults) */
 };
 
 enum vf_offload { VF_OFFLOAD_NONE, VF_OFFLOAD_OPTIMIZER, VF_OFFLOAD_ALL };
