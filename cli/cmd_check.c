@@ -55,8 +55,9 @@ static int report(struct plan *p)
 		cJSON_Delete(rem);
 		rc = VF_EXIT_OK;
 	}
-	if ((rc = vf_finish_stdout(rc)))
-		return rc;
+	/* stdout failed: main's vf_finish_stdout() says so, once; no map */
+	if (rc || fflush(stdout) != 0 || ferror(stdout))
+		return rc ? rc : VF_EXIT_ERROR;
 	if (p->po->out && p->verdict != VF_VERDICT_NONE && (p->gguf || !plan_all_disk(p)) &&
 	    plan_write_map(p, &err))
 		return vf_report(&err);

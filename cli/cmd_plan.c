@@ -69,8 +69,9 @@ static int report(struct plan *p)
 		cJSON_Delete(rem);
 		rc = VF_EXIT_OK;
 	}
-	if ((rc = vf_finish_stdout(rc)))
-		return rc;
+	/* stdout failed: main's vf_finish_stdout() says so, once; no map */
+	if (rc || fflush(stdout) != 0 || ferror(stdout))
+		return rc ? rc : VF_EXIT_ERROR;
 	if (why) {
 		fprintf(stderr, "vramfit: %s: %s\n", p->po->out, why);
 		return VF_EXIT_NOFIT;
