@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/estimate_sweep.h"
 #include "cli/run.h"
 #include "common/file.h"
 #include "common/mem.h"
@@ -91,6 +92,7 @@ static const char *dtype_label(const struct vf_workload *w, enum vf_dtype stored
 
 static const char *const optim_names[] = {"adamw", "adamw-8bit", "sgd", "adafactor"};
 static const char *const prec_names[] = {"mixed", "fp32", "pure16"};
+static const char *const impl_names[] = {"foreach", "for", "fused"};
 static const char *const attn_names[] = {"sdpa", "eager", "flash"};
 
 static enum vf_dtype stored_dtype(const struct vf_run *r)
@@ -154,6 +156,13 @@ static int print_json(struct vf_run *r)
 	cJSON_AddItemToObject(o, "optimizer_states", num(e->states));
 	cJSON_AddItemToObject(o, "cuda_context", num(e->context));
 	cJSON_AddItemToObject(o, "allocator", num(e->allocator));
+	if (w->train) {
+		cJSON_AddItemToObject(o, "autocast_copies", num(e->autocast));
+		cJSON_AddItemToObject(o, "step_temporaries", num(e->step_temps));
+		cJSON_AddStringToObject(o, "peak_phase", e->step_peak > e->activations
+							     ? "optimizer_step"
+							     : "forward_backward");
+	}
 	o = cJSON_AddObjectToObject(doc, "workload");
 	cJSON_AddStringToObject(o, "mode", w->train ? "training" : "inference");
 	cJSON_AddItemToObject(o, "batch", num(w->batch));
@@ -167,6 +176,7 @@ static int print_json(struct vf_run *r)
 	if (w->train) {
 		cJSON_AddStringToObject(o, "optimizer", optim_names[w->optim]);
 		cJSON_AddStringToObject(o, "precision", prec_names[w->precision]);
+		cJSON_AddStringToObject(o, "optimizer_impl", impl_names[w->optim_impl]);
 		cJSON_AddBoolToObject(o, "gradient_checkpointing", w->grad_ckpt);
 		cJSON_AddItemToObject(o, "lora_rank", num(w->lora_rank));
 		cJSON_AddBoolToObject(o, "qlora", w->qlora);
@@ -341,6 +351,7 @@ int cmd_estimate(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct opts o;
+	struct vf_sweep_opts so;
 	struct vf_run r;
 	struct vf_err err = {0};
 	size_t n = 0;
@@ -350,7 +361,10 @@ int cmd_estimate(int argc, char **argv)
 		lopts[n++] = own[i];
 	for (size_t i = 0; vf_workload_options[i].name; i++)
 		lopts[n++] = vf_workload_options[i];
+	for (size_t i = 0; vf_sweep_options[i].name; i++) /* --sweep, --svg, --gpu */
+		lopts[n++] = vf_sweep_options[i];
 	memset(&lopts[n], 0, sizeof(lopts[n]));
+	memset(&so, 0, sizeof(so));
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
 	vf_wopts_init(&o.wo);
@@ -381,6 +395,11 @@ int cmd_estimate(int argc, char **argv)
 						     : "unknown option '%s'",
 					      argv[optind - 1]);
 		default:
+			if ((rc = vf_sweep_parse(&so, c, optarg)) >= 0) {
+				if (rc)
+					return rc;
+				break;
+			}
 			if ((rc = vf_wopts_parse(&o.wo, c, optarg, "estimate "))) {
 				vf_wopts_release(&o.wo);
 				return rc;
@@ -398,6 +417,12 @@ int cmd_estimate(int argc, char **argv)
 		snprintf(err.msg, sizeof(err.msg),
 			 "--tensors lists what config.json describes, and there is none");
 		return fail(&r, &err);
+	}
+	if (so.sweep) { /* cli/estimate_sweep.c */
+		rc = vf_sweep_run(&r, &so, o.json);
+		vf_run_release(&r);
+		vf_wopts_release(&o.wo);
+		return rc;
 	}
 	if (vf_run_estimate(&r, &err))
 		return fail(&r, &err);

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <getopt.h>
+
 #include "cli/run.h"
 
 /* A count with an optional k (x 1024) or m (x 1048576) suffix, either case:
@@ -23,6 +25,11 @@ struct vf_sweep_opts {
 	const char *gpus[16]; /* --gpu NAME: horizontal lines */
 	unsigned ngpus;
 };
+
+/* getopt_long entries (--sweep, --svg, --gpu), ended by a zero entry. */
+extern const struct option vf_sweep_options[];
+/* Handles one of them: 0 taken, -1 not a sweep option, else a usage exit. */
+int vf_sweep_parse(struct vf_sweep_opts *so, int c, const char *arg);
 
 /* Runs the sweep on a loaded r (r->o->w is the base workload); prints the
  * table (or JSON) and writes the chart.  Returns the exit status. */
