@@ -39,6 +39,13 @@ int vf_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(
 const char *vf_fmt_count(uint64_t v, char buf[32]);
 /* "12.55 GiB", "512 B" */
 const char *vf_fmt_bytes(uint64_t v, char buf[32]);
+/*
+ * A name from a file as human output shows it: control characters as \xNN
+ * and a backslash as \\, so a name cannot break a table or fake a line; s
+ * itself when nothing needs escaping.  The result lives until the fourth
+ * call after this one (escaped names are cut at about 1000 bytes, with "...").
+ */
+const char *vf_vis(const char *s);
 
 /* Prints a JSON document and a newline to stdout; frees it. */
 int vf_print_json(cJSON *doc);

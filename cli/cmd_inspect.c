@@ -187,8 +187,9 @@ static void print_arch(const struct vf_arch *a)
 {
 	if (!a->present)
 		return;
-	printf("\narchitecture  %s%s%s%s\n", a->model_type[0] ? a->model_type : "?",
-	       a->architecture[0] ? " (" : "", a->architecture, a->architecture[0] ? ")" : "");
+	printf("\narchitecture  %s%s%s%s\n", a->model_type[0] ? vf_vis(a->model_type) : "?",
+	       a->architecture[0] ? " (" : "", vf_vis(a->architecture),
+	       a->architecture[0] ? ")" : "");
 	if (a->num_layers != VF_UNSET)
 		printf("  layers %lld", (long long)a->num_layers);
 	if (a->hidden != VF_UNSET)
@@ -204,9 +205,9 @@ static void print_arch(const struct vf_arch *a)
 		printf(", experts %lld (top %lld)", (long long)a->num_experts,
 		       (long long)a->experts_per_tok);
 	if (a->torch_dtype[0])
-		printf(", %s", a->torch_dtype);
+		printf(", %s", vf_vis(a->torch_dtype));
 	if (a->quant_method[0])
-		printf(", quantized: %s", a->quant_method);
+		printf(", quantized: %s", vf_vis(a->quant_method));
 	putchar('\n');
 }
 
@@ -218,7 +219,7 @@ static void print_human(const struct vf_model *m, const struct vf_layers *ly, bo
 
 	sum_dtypes(m, s);
 	vf_model_totals(m, &params, &bytes);
-	printf("path          %s\n", m->path);
+	printf("path          %s\n", vf_vis(m->path));
 	printf("format        %s (%u file%s)\n", vf_format_name(m->format), m->nfiles,
 	       m->nfiles == 1 ? "" : "s");
 	printf("tensors       %s\n", vf_fmt_count(m->ntensors, a));
@@ -235,11 +236,11 @@ static void print_human(const struct vf_model *m, const struct vf_layers *ly, bo
 	print_arch(&m->arch);
 	if (ly->n) {
 		printf("\nlayers        %zu in execution order; largest %s (%s)\n", ly->n,
-		       ly->v[ly->largest].name, vf_fmt_bytes(ly->v[ly->largest].bytes, a));
+		       vf_vis(ly->v[ly->largest].name), vf_fmt_bytes(ly->v[ly->largest].bytes, a));
 		printf("  %5s  %-40s %-9s %7s %18s %12s\n", "#", "layer", "kind", "tensors",
 		       "parameters", "bytes");
 		for (size_t i = 0; i < ly->n; i++)
-			printf("  %5zu  %-40s %-9s %7zu %18s %12s\n", i, ly->v[i].name,
+			printf("  %5zu  %-40s %-9s %7zu %18s %12s\n", i, vf_vis(ly->v[i].name),
 			       vf_layer_kind_name(ly->v[i].kind), ly->v[i].ntensors,
 			       vf_fmt_count(ly->v[i].params, a), vf_fmt_bytes(ly->v[i].bytes, b));
 	}
@@ -247,14 +248,14 @@ static void print_human(const struct vf_model *m, const struct vf_layers *ly, bo
 		printf("\ntensors\n");
 		for (size_t i = 0; i < m->ntensors; i++) {
 			const struct vf_tensor *t = &m->tensors[i];
-			printf("  %-56s %-8s [", t->name, vf_dtype_name(t->dtype));
+			printf("  %-56s %-8s [", vf_vis(t->name), vf_dtype_name(t->dtype));
 			for (uint32_t d = 0; d < t->ndim; d++)
 				printf("%s%llu", d ? ", " : "", (unsigned long long)t->shape[d]);
 			printf("] %s\n", vf_fmt_bytes(t->nbytes, c));
 		}
 	}
 	for (size_t i = 0; i < m->nwarnings; i++)
-		printf("\nwarning: %s\n", m->warnings[i]);
+		printf("\nwarning: %s\n", vf_vis(m->warnings[i]));
 }
 
 int cmd_inspect(int argc, char **argv)
@@ -299,9 +300,9 @@ int cmd_inspect(int argc, char **argv)
 		case 'F':
 		case 'T':
 			if (vf_hub_option(c == 'F' ? "refresh" : "timeout", optarg))
-				return vf_usage_error("inspect ",
-						      "--timeout takes seconds (0.1 to 86400), not '%s'",
-						      optarg);
+				return vf_usage_error(
+				    "inspect ", "--timeout takes seconds (0.1 to 86400), not '%s'",
+				    optarg);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -12,6 +12,37 @@ static void put_visible(FILE *f, const char *s)
 		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
 }
 
+const char *vf_vis(const char *s)
+{
+	/* four at a time, so one printf can show several names */
+	static char bufs[4][1024];
+	static unsigned next;
+	char *b;
+	size_t o = 0;
+	const char *p;
+
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
+			break;
+	if (!*p)
+		return s; /* nothing to escape: the name itself, at any length */
+	b = bufs[next++ % 4];
+	for (p = s; *p && o + 8 < sizeof(bufs[0]); p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '\\')
+			o += (size_t)snprintf(b + o, sizeof(bufs[0]) - o, "\\\\");
+		else if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(b + o, sizeof(bufs[0]) - o, "\\x%02x", c);
+		else
+			b[o++] = (char)c;
+	}
+	if (*p)
+		memcpy(b + o, "...", 4);
+	else
+		b[o] = '\0';
+	return b;
+}
+
 int vf_report(const struct vf_err *err)
 {
 	fputs("vramfit: ", stderr);

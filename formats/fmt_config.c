@@ -9,6 +9,7 @@
  * an error, because a silently ignored field would become a wrong estimate.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/file.h"
@@ -376,10 +377,95 @@ void vf_arch_init(struct vf_arch *a)
 	vf_archx_init(&a->x);
 }
 
+/* ---- what transformers' config and model classes refuse ---- */
+
+/* The key that gave int_fields[i] its value ("text_config.hidden_size"), for
+ * messages; buf holds it. */
+static const char *field_key(const struct src *s, size_t off, char *buf, size_t n)
+{
+	for (size_t i = 0; i < sizeof(int_fields) / sizeof(int_fields[0]); i++) {
+		if (int_fields[i].off != off)
+			continue;
+		for (size_t k = 0; k < 6 && int_fields[i].keys[k]; k++) {
+			const char *where;
+			if (lookup(s, int_fields[i].keys[k], &where)) {
+				snprintf(buf, n, "%s%s", where, int_fields[i].keys[k]);
+				return buf;
+			}
+		}
+		snprintf(buf, n, "%s", int_fields[i].keys[0]);
+	}
+	return buf;
+}
+
+/* torch dtype names as getattr(torch, name) knows them (transformers also
+ * writes "torch.float16" in some versions); "auto" is from_pretrained's. */
+static bool torch_dtype_known(const char *d)
+{
+	static const char *const names[] = {
+	    "float32",	       "float",		  "float16",   "half",		"bfloat16",
+	    "float64",	       "double",	  "int8",      "uint8",		"int16",
+	    "int32",	       "int64",		  "bool",      "float8_e4m3fn", "float8_e5m2",
+	    "float8_e4m3fnuz", "float8_e5m2fnuz", "complex64", "complex128",	"auto",
+	};
+
+	if (strncmp(d, "torch.", 6) == 0)
+		d += 6;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(d, names[i]) == 0)
+			return true;
+	return false;
+}
+
+static enum vf_status validate(const struct src *s, const struct vf_arch *a, bool head_dim_given,
+			       struct vf_err *err)
+{
+	static const size_t positive[] = {F(num_layers), F(hidden),	  F(heads), F(kv_heads),
+					  F(head_dim),	 F(intermediate), F(vocab)};
+	char k1[96], k2[96];
+
+	if (a->torch_dtype[0] && !torch_dtype_known(a->torch_dtype))
+		return vf_fail(err, VF_EFORMAT, s->path,
+			       "\"torch_dtype\" '%s' is not a torch dtype", a->torch_dtype);
+	for (size_t i = 0; i < sizeof(positive) / sizeof(positive[0]); i++) {
+		int64_t v = *(const int64_t *)((const char *)a + positive[i]);
+		if (v == 0)
+			return vf_fail(err, VF_EFORMAT, s->path,
+				       "\"%s\" is 0 (a size of at least 1)",
+				       field_key(s, positive[i], k1, sizeof(k1)));
+	}
+	if (a->heads > 0 && a->kv_heads > 0 && !a->kv_heads_default &&
+	    (a->kv_heads > a->heads || a->heads % a->kv_heads != 0))
+		return vf_fail(err, VF_EFORMAT, s->path,
+			       "\"%s\" (%lld) does not divide \"%s\" (%lld): each key/value head "
+			       "serves a whole group of attention heads",
+			       field_key(s, F(kv_heads), k1, sizeof(k1)), (long long)a->kv_heads,
+			       field_key(s, F(heads), k2, sizeof(k2)), (long long)a->heads);
+	if (a->heads > 0 && a->hidden > 0 && !head_dim_given && a->hidden % a->heads != 0 &&
+	    a->kv_lora_rank <= 0)
+		return vf_fail(err, VF_EFORMAT, s->path,
+			       "\"%s\" (%lld) is not divisible by \"%s\" (%lld), and no "
+			       "\"head_dim\" is given",
+			       field_key(s, F(hidden), k1, sizeof(k1)), (long long)a->hidden,
+			       field_key(s, F(heads), k2, sizeof(k2)), (long long)a->heads);
+	if (a->experts_per_tok > 0 && a->num_experts > 0 && a->experts_per_tok > a->num_experts)
+		return vf_fail(err, VF_EFORMAT, s->path,
+			       "\"%s\" (%lld) is more than the %lld experts (\"%s\")",
+			       field_key(s, F(experts_per_tok), k1, sizeof(k1)),
+			       (long long)a->experts_per_tok, (long long)a->num_experts,
+			       field_key(s, F(num_experts), k2, sizeof(k2)));
+	if (a->quant_bits != VF_UNSET && (a->quant_bits < 1 || a->quant_bits > 8))
+		return vf_fail(err, VF_EFORMAT, s->path,
+			       "\"quantization_config.bits\" is %lld, not a bit width from 1 to 8",
+			       (long long)a->quant_bits);
+	return VF_OK;
+}
+
 static enum vf_status fill(const struct src *s, struct vf_arch *a, struct vf_err *err)
 {
 	const cJSON *archs = cJSON_GetObjectItemCaseSensitive(s->top, "architectures");
 	int mq = VF_UNSET;
+	bool head_dim_given;
 
 	if (get_str(s, s->top, "model_type", a->model_type, sizeof(a->model_type), err))
 		return err->status;
@@ -426,6 +512,7 @@ static enum vf_status fill(const struct src *s, struct vf_arch *a, struct vf_err
 		a->kv_heads = a->heads;
 		a->kv_heads_default = true;
 	}
+	head_dim_given = a->head_dim != VF_UNSET;
 	if (a->head_dim == VF_UNSET && a->heads > 0 && a->hidden != VF_UNSET &&
 	    a->hidden % a->heads == 0) {
 		a->head_dim = a->hidden / a->heads;
@@ -436,7 +523,7 @@ static enum vf_status fill(const struct src *s, struct vf_arch *a, struct vf_err
 	if (a->intermediate == VF_UNSET && a->hidden != VF_UNSET &&
 	    strcmp(a->model_type, "gpt2") == 0)
 		a->intermediate = 4 * a->hidden; /* GPT2Config: n_inner None means 4 * n_embd */
-	return VF_OK;
+	return validate(s, a, head_dim_given, err);
 }
 
 enum vf_status vf_config_parse(const char *text, size_t len, const char *path, struct vf_arch *arch,
@@ -448,6 +535,11 @@ enum vf_status vf_config_parse(const char *text, size_t len, const char *path, s
 
 	vf_arch_release(arch);
 	vf_arch_init(arch);
+	/* json.loads refuses a BOM ("Unexpected UTF-8 BOM"), so transformers does */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		return vf_fail(
+		    err, VF_EFORMAT, path,
+		    "config starts with a UTF-8 byte order mark, which JSON does not allow");
 	root = vf_json_parse(text, len, len * 64 + (1u << 20), path, "config", err);
 	if (!root)
 		return err->status;
@@ -457,8 +549,12 @@ enum vf_status vf_config_parse(const char *text, size_t len, const char *path, s
 	}
 	s.top = root;
 	s.text = cJSON_GetObjectItemCaseSensitive(root, "text_config");
-	if (s.text && !cJSON_IsObject(s.text))
+	if (s.text && cJSON_IsNull(s.text))
 		s.text = NULL;
+	if (s.text && !cJSON_IsObject(s.text)) {
+		vf_json_free(root);
+		return vf_fail(err, VF_EFORMAT, path, "\"text_config\" is not an object");
+	}
 	st = fill(&s, arch, err);
 	vf_json_free(root);
 	if (st) {

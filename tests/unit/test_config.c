@@ -79,6 +79,16 @@ static struct vf_arch parse_ok(const char *json)
 	return a;
 }
 
+static void accepts(const char *json)
+{
+	struct vf_arch a = {0};
+	struct vf_err err = {0};
+
+	if (vf_config_parse(json, strlen(json), "c.json", &a, &err))
+		fail_msg("'%s' refused: %s", json, err.msg);
+	vf_arch_release(&a);
+}
+
 static void parse_bad(const char *json, const char *msg)
 {
 	struct vf_arch a = {0};
@@ -205,12 +215,50 @@ static void test_bad_configs(void **state)
 	parse_bad("{\"a\":1,\"a\":2}", "repeats the key \"a\"");
 }
 
+/* Values transformers' config and model classes refuse (issue 12), each
+ * refused naming the field. */
+static void test_refused_values(void **state)
+{
+	(void)state;
+	parse_bad("{\"num_attention_heads\":8,\"num_key_value_heads\":16}",
+		  "\"num_key_value_heads\" (16) does not divide \"num_attention_heads\" (8)");
+	parse_bad("{\"num_attention_heads\":8,\"num_key_value_heads\":3}",
+		  "\"num_key_value_heads\" (3) does not divide \"num_attention_heads\" (8)");
+	parse_bad("{\"hidden_size\":100,\"num_attention_heads\":8}",
+		  "\"hidden_size\" (100) is not divisible by \"num_attention_heads\" (8), and no "
+		  "\"head_dim\" is given");
+	parse_bad("{\"hidden_size\":0}", "\"hidden_size\" is 0 (a size of at least 1)");
+	parse_bad("{\"num_hidden_layers\":0}", "\"num_hidden_layers\" is 0");
+	parse_bad("{\"n_head\":0}", "\"n_head\" is 0");
+	parse_bad("{\"text_config\":{\"vocab_size\":0}}", "\"text_config.vocab_size\" is 0");
+	parse_bad("{\"num_attention_heads\":-8}", "\"num_attention_heads\" is not a non-negative");
+	parse_bad("{\"num_local_experts\":8,\"num_experts_per_tok\":9}",
+		  "\"num_experts_per_tok\" (9) is more than the 8 experts (\"num_local_experts\")");
+	parse_bad("{\"quantization_config\":{\"quant_method\":\"gptq\",\"bits\":0}}",
+		  "\"quantization_config.bits\" is 0, not a bit width from 1 to 8");
+	parse_bad("{\"quantization_config\":{\"quant_method\":\"gptq\",\"bits\":64}}",
+		  "\"quantization_config.bits\" is 64, not a bit width from 1 to 8");
+	parse_bad("{\"torch_dtype\":\"floaty\"}", "\"torch_dtype\" 'floaty' is not a torch dtype");
+	parse_bad("\xef\xbb\xbf{\"model_type\":\"llama\"}",
+		  "config starts with a UTF-8 byte order mark, which JSON does not allow");
+	parse_bad("{\"text_config\":[1]}", "\"text_config\" is not an object");
+	parse_bad("{\"text_config\":\"llama\"}", "\"text_config\" is not an object");
+	/* what transformers accepts stays accepted */
+	accepts("{\"hidden_size\":100,\"num_attention_heads\":8,\"head_dim\":16}");
+	accepts("{\"num_attention_heads\":8,\"num_key_value_heads\":2}");
+	accepts("{\"torch_dtype\":\"bfloat16\",\"text_config\":null}");
+	accepts("{\"torch_dtype\":\"torch.float16\"}");
+	accepts("{\"quantization_config\":{\"quant_method\":\"gptq\",\"bits\":3}}");
+	accepts("{\"num_local_experts\":8,\"num_experts_per_tok\":2}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_shared_models),	    cmocka_unit_test(test_text_config),
 	    cmocka_unit_test(test_missing_and_null),	    cmocka_unit_test(test_deepseek_fields),
 	    cmocka_unit_test(test_quantization_and_layers), cmocka_unit_test(test_bad_configs),
+	    cmocka_unit_test(test_refused_values),
 	};
 
 	vf_json_init();
