@@ -38,7 +38,8 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 
 DEB_PKGS = gcc make pkg-config libcjson-dev libarchive-dev libcmocka-dev \
            python3 python3-venv python3-numpy python3-torch zip \
-           clang libclang-rt-14-dev valgrind
+           clang libclang-rt-14-dev valgrind libcurl4-openssl-dev nginx-light \
+           librsvg2-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # gpu/gpu.mk decides whether the CUDA toolkit is there (static cudart) or not.
@@ -107,7 +108,7 @@ fixtures: $(FIXTURES)/.stamp
 
 unit: $(UNIT_BIN) fixtures
 	@set -e; for t in $(UNIT_BIN); do \
-	  VF_FIXTURES=$(FIXTURES) VF_MODELS=../shared/models $$t; done
+	  HF_HUB_OFFLINE=1 VF_FIXTURES=$(FIXTURES) VF_MODELS=../shared/models $$t; done
 
 cli: $(BIN) fixtures
 	tests/cli/run.sh $(BIN) $(FIXTURES)

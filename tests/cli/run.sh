@@ -21,6 +21,9 @@
 #                      well: stdout must be byte-identical
 # In values @F is the fixtures dir, @M the models dir, @T a fresh temp dir.
 set -u
+# The CLI tests never touch the network: an ORG/NAME not in the HF cache is
+# an error here, not a fetch from the Hub (tests/hub/ tests that, on nginx).
+export HF_HUB_OFFLINE=1
 bin=$(realpath "$1")
 fixtures=$(realpath "$2")
 models=$(realpath "${3:-$(dirname "$0")/../../../shared/models}")
