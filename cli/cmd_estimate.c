@@ -159,9 +159,9 @@ static int print_json(struct vf_run *r)
 	if (w->train) {
 		cJSON_AddItemToObject(o, "autocast_copies", num(e->autocast));
 		cJSON_AddItemToObject(o, "step_temporaries", num(e->step_temps));
-		cJSON_AddStringToObject(o, "peak_phase", e->step_peak > e->activations
-							     ? "optimizer_step"
-							     : "forward_backward");
+		cJSON_AddStringToObject(o, "peak_phase",
+					e->step_peak > e->activations ? "optimizer_step"
+								      : "forward_backward");
 	}
 	o = cJSON_AddObjectToObject(doc, "workload");
 	cJSON_AddStringToObject(o, "mode", w->train ? "training" : "inference");

@@ -488,6 +488,18 @@ enum vf_status vf_run_load(struct vf_run *r, const char *path, const struct vf_o
 			vf_free(msgs[i]);
 		}
 	}
+	/* the counts of what the class holds (planner.h, vf_ckpt_fit_class) */
+	if (r->have_s && !r->s.approximate && r->m->ntensors && r->m->format != VF_FMT_GGUF) {
+		struct vf_class_fit fit;
+		if (vf_ckpt_fit_class(&r->ck, &r->s, &fit, err))
+			return err->status;
+		if (fit.created)
+			vf_run_warn(r,
+				    "%zu tensor%s of %s not in the checkpoint (first: %s) %s created "
+				    "by from_pretrained and counted",
+				    fit.created, fit.created == 1 ? "" : "s", r->s.class_name,
+				    fit.first_created, fit.created == 1 ? "is" : "are");
+	}
 	for (size_t i = 0; i < r->m->nwarnings; i++)
 		vf_run_warn(r, "%s", r->m->warnings[i]);
 	return VF_OK;

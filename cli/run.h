@@ -41,6 +41,7 @@ enum {
 	O_VARIANT,
 	O_REFRESH, /* the hub reader's (formats/hub.h) */
 	O_TIMEOUT,
+	O_OPTIM_IMPL, /* --optim-impl foreach|for|fused */
 	O_WORKLOAD_END,
 };
 

@@ -32,72 +32,8 @@
  * Invariant: every byte count is an exact integer computed with overflow
  * checks; a workload whose numbers pass 2^63 is refused, not wrapped.
  */
-#include <string.h>
-
-#include "common/mem.h"
 #include "common/strmap.h"
-#include "planner/planner.h"
-
-#define MIB (UINT64_C(1) << 20)
-#define LIMIT (UINT64_C(1) << 62)
-
-struct calc {
-	bool ovf;
-};
-
-static uint64_t mu(struct calc *c, uint64_t a, uint64_t b)
-{
-	uint64_t r;
-
-	if (!vf_mul_ok(a, b, &r) || r > LIMIT) {
-		c->ovf = true;
-		return LIMIT;
-	}
-	return r;
-}
-
-static uint64_t m3(struct calc *c, uint64_t a, uint64_t b, uint64_t d)
-{
-	return mu(c, mu(c, a, b), d);
-}
-
-static uint64_t ad(struct calc *c, uint64_t a, uint64_t b)
-{
-	uint64_t r;
-
-	if (!vf_add_ok(a, b, &r) || r > LIMIT) {
-		c->ovf = true;
-		return LIMIT;
-	}
-	return r;
-}
-
-/* A sum taken once (struct vf_ckpt), as the chain of ad() would have left it. */
-static uint64_t summed(struct calc *c, uint64_t sum, bool wrapped)
-{
-	if (wrapped) {
-		c->ovf = true;
-		return LIMIT;
-	}
-	return ad(c, 0, sum);
-}
-
-static uint64_t max2(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
-
-static uint64_t ceil_div(uint64_t a, uint64_t b)
-{
-	return a / b + (a % b != 0);
-}
-
-static uint64_t dt_bytes(enum vf_dtype dt)
-{
-	unsigned bits = vf_dtype_bits(dt);
-
-	return bits >= 8 ? bits / 8 : 2;
-}
+#include "planner/memory_int.h"
 
 void vf_workload_init(struct vf_workload *w)
 {
@@ -175,13 +111,13 @@ uint64_t vf_kv_block_bytes(const struct vf_block *b, const struct vf_workload *w
 }
 
 /* Tokens a self-attention cache holds, and the encoder length for cross-attention.
- * An encoder-decoder reads seq tokens and generates gen (seq when gen is 0). */
+ * An encoder-decoder reads seq tokens and generates gen (a prefill: the start token). */
 static void cache_tokens(const struct vf_synth *s, const struct vf_workload *w, uint64_t *self,
 			 uint64_t *enc)
 {
 	if (s->encoder_decoder) {
 		*enc = w->seq;
-		*self = w->gen ? w->gen : w->seq;
+		*self = w->gen ? w->gen : 1; /* a prefill: the decoder's start token */
 	} else {
 		*enc = 0;
 		*self = w->seq + w->gen;
@@ -250,32 +186,10 @@ enum vf_status vf_kv_per_layer(const struct vf_synth *s, const struct vf_workloa
 
 /* ---- activations ---- */
 
-/* What a LoRA run trains: which input of a block's matrices autograd keeps. */
-enum slot { SLOT_QKV, SLOT_O, SLOT_UP, SLOT_DOWN, NSLOTS };
-
-struct actx {
-	struct calc c;
-	const struct vf_synth *s;
-	const struct vf_workload *w;
-	uint64_t p; /* compute bytes */
-	bool trained[NSLOTS];
-	uint64_t adapters_per_block; /* LoRA modules in a block */
-};
-
 static bool rotary(const struct vf_synth *s)
 {
 	return s->family == VF_FAM_LLAMA || s->family == VF_FAM_FALCON ||
 	       s->family == VF_FAM_UNKNOWN;
-}
-
-/* Heads K and V reach the attention kernel with: repeat_kv copies them to every
- * query head except on the flash-attention path (modeling_llama.py). */
-static uint64_t kernel_kv_heads(const struct vf_synth *s, const struct vf_block *b,
-				const struct vf_workload *w)
-{
-	if (w->attn != VF_IMPL_FLASH && b->kv_heads < s->heads && b->latent == 0)
-		return (uint64_t)s->heads;
-	return (uint64_t)b->kv_heads;
 }
 
 /*
@@ -343,260 +257,6 @@ static uint64_t block_prefill(struct actx *x, const struct vf_block *b, uint64_t
 	return max2(attn, mlp);
 }
 
-/* What autograd saves for one norm over width wd (see the file comment). */
-static uint64_t norm_saved(struct calc *c, enum vf_norm n, uint64_t T, uint64_t wd, uint64_t p)
-{
-	uint64_t x = mu(c, T, wd);
-
-	switch (n) {
-	case VF_NORM_RMS: /* fp32 copy of the input (pow), the normalized value (weight *) */
-		return mu(c, x, 4 + p);
-	case VF_NORM_RMS_GEMMA: /* fp32 input and fp32 normalized value */
-		return mu(c, x, 8);
-	case VF_NORM_RMS_T5: /* fp32 copy for the variance, the input, the normalized value */
-		return mu(c, x, p == 4 ? 8 : 4 + 2 * p);
-	case VF_NORM_LAYER: /* the input, and mean and rstd in fp32 */
-		break;
-	}
-	return ad(c, mu(c, x, p), mu(c, T, 8));
-}
-
-/*
- * Training: what autograd saves for backward in one block (no recompute).
- * Derived op by op from the transformers block:
- *   norms          norm_saved() for each of the block's norms;
- *   attention      the input q/k/v share (when their matrices train), q/k
- *                  norms, q, K and V as the kernel keeps them, then eager: the
- *                  softmax output (fp32 where upcast) and the probabilities the
- *                  value matmul saves (the cast copy, or dropout's output and
- *                  its 1-byte mask); SDPA/flash: the kernel output and
- *                  logsumexp; the transposed copy the output projection saves;
- *   residual       a 1-byte dropout mask per sublayer when hidden dropout > 0;
- *   MLP            the input gate and up share; gated: act input, act output
- *                  and up (saved by the product), the product (saved by down);
- *                  fused GELU: its input, and its output for fc2; ReLU: its
- *                  output (fc2 saves the same tensor); gelu_new: x, tanh, 0.5x
- *                  and 1+tanh, plus the result for fc2; T5's inner dropout
- *                  adds a mask and the dropped copy.  MoE: the router's input
- *                  and fp32 softmax, and the gated MLP of T*k routed tokens.
- * A frozen matrix (LoRA) saves no input; every other op saves what it saves.
- */
-static uint64_t block_saved(struct actx *x, const struct vf_block *b, uint64_t batch, uint64_t seq)
-{
-	struct calc *c = &x->c;
-	const struct vf_synth *s = x->s;
-	uint64_t p = x->p, h = (uint64_t)s->hidden, nh = (uint64_t)s->heads;
-	uint64_t T = mu(c, batch, seq), Th = m3(c, T, h, p), I = (uint64_t)b->inter;
-	uint64_t kvh = kernel_kv_heads(s, b, x->w), out = 0, sub = b->cross ? 3 : 2;
-	bool drop_attn = s->attn_dropout > 0, drop_h = s->hidden_dropout > 0;
-	enum vf_norm nk = (enum vf_norm)b->norm;
-	uint64_t kernel_qkv;
-
-	out = mu(c, b->nnorms, norm_saved(c, nk, T, h, p));
-	for (uint64_t k = 0; k + 2 < sub; k++) /* T5 decoder: cross-attention sublayer */
-		out = ad(c, out, x->trained[SLOT_QKV] ? Th : 0);
-	if (x->trained[SLOT_QKV])
-		out = ad(c, out, Th);
-	if (b->qk_norm)
-		out = ad(
-		    c, out,
-		    ad(c, norm_saved(c, nk, T, (uint64_t)b->q_dim, p),
-		       norm_saved(c, nk, T, mu(c, (uint64_t)b->kv_heads, (uint64_t)b->k_dim), p)));
-	kernel_qkv =
-	    m3(c, T, ad(c, (uint64_t)b->q_dim, mu(c, kvh, (uint64_t)(b->k_dim + b->v_dim))), p);
-	for (uint64_t k = 1; k < sub; k++) { /* self-attention, then cross-attention */
-		out = ad(c, out, kernel_qkv);
-		if (x->w->attn == VF_IMPL_EAGER) {
-			uint64_t n = m3(c, batch, nh, mu(c, seq, seq)), per;
-			if (b->softmax32)
-				per = drop_attn ? 4 + p + 1 : 4 + (p == 4 ? 0 : p);
-			else
-				per = drop_attn ? 2 * p + 1 : p;
-			out = ad(c, out, mu(c, n, per));
-		} else {
-			out = ad(c, out, m3(c, T, (uint64_t)b->o_in, p));
-			out = ad(c, out, m3(c, batch, nh, mu(c, seq, 4)));
-		}
-		if (x->trained[SLOT_O])
-			out = ad(c, out, m3(c, T, (uint64_t)b->o_in, p));
-		if (drop_h)
-			out = ad(c, out, mu(c, T, h));
-	}
-	if (x->trained[SLOT_UP] && !(b->parallel && b->nnorms == 1))
-		out = ad(c, out, Th);
-	if (drop_h)
-		out = ad(c, out, mu(c, T, h));
-	if (b->moe) {
-		uint64_t E = (uint64_t)s->num_experts, k = (uint64_t)s->experts_per_tok;
-		uint64_t Tk = mu(c, T, k);
-		out = ad(c, out, m3(c, T, E, 4)); /* softmax over router logits, fp32 */
-		if (x->trained[SLOT_UP])	  /* the gathered tokens each expert reads */
-			out = ad(c, out, m3(c, Tk, h, p));
-		out = ad(c, out, m3(c, Tk, I, p * (x->trained[SLOT_DOWN] ? 4 : 3)));
-		out = ad(c, out, m3(c, Tk, h, p)); /* expert outputs, weighted */
-		if (b->shared_inter)
-			out = ad(c, out,
-				 m3(c, T, (uint64_t)b->shared_inter,
-				    p * (x->trained[SLOT_DOWN] ? 4 : 3)));
-	} else {
-		uint64_t n;
-		if (b->gated)
-			n = 3 + x->trained[SLOT_DOWN];
-		else if (b->act == VF_ACT_RELU)
-			n = 1;
-		else if (b->act == VF_ACT_GELU_PY)
-			n = 4 + x->trained[SLOT_DOWN];
-		else
-			n = 1 + x->trained[SLOT_DOWN];
-		out = ad(c, out, m3(c, n, T, mu(c, I, p)));
-		if (s->family == VF_FAM_T5 && drop_h) /* DenseReluDense's dropout before wo */
-			out = ad(c, out, m3(c, T, I, 1 + p));
-	}
-	if (x->adapters_per_block) /* LoRA: lora_B saves lora_A's r-wide output */
-		out = ad(c, out, m3(c, T, mu(c, x->adapters_per_block, x->w->lora_rank), p));
-	return out;
-}
-
-/* ---- LoRA ---- */
-
-static bool ends_with(const char *s, const char *suf)
-{
-	size_t a = strlen(s), b = strlen(suf);
-
-	return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
-/* Which input a matrix reads, from its module name (all families). */
-static enum slot slot_of(const char *mod)
-{
-	static const char *const o[] = {"o_proj",
-					"out_proj",
-					"attn.c_proj",
-					"self_attention.dense",
-					"attention.output.dense",
-					"SelfAttention.o",
-					"EncDecAttention.o",
-					NULL};
-	static const char *const down[] = {
-	    "down_proj", "mlp.c_proj", "fc2", "dense_4h_to_h", "DenseReluDense.wo", ".w2", NULL};
-	static const char *const up[] = {"gate_proj",
-					 "up_proj",
-					 "gate_up_proj",
-					 "c_fc",
-					 "fc1",
-					 "dense_h_to_4h",
-					 "intermediate.dense",
-					 ".wi",
-					 ".wi_0",
-					 ".wi_1",
-					 ".w1",
-					 ".w3",
-					 NULL};
-
-	for (const char *const *p = o; *p; p++)
-		if (ends_with(mod, *p))
-			return SLOT_O;
-	for (const char *const *p = down; *p; p++)
-		if (ends_with(mod, *p))
-			return SLOT_DOWN;
-	if (ends_with(mod, "output.dense"))
-		return SLOT_DOWN; /* BERT's output.dense (attention.output.dense matched above) */
-	for (const char *const *p = up; *p; p++)
-		if (ends_with(mod, *p))
-			return SLOT_UP;
-	return SLOT_QKV;
-}
-
-/* PEFT's default target_modules per model type
- * (peft/utils/constants.py TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING). */
-static const char *const *default_targets(const char *type)
-{
-	static const char *const qv[] = {"q_proj", "v_proj", NULL};
-	static const char *const phi3[] = {"qkv_proj", NULL};
-	static const char *const gpt2[] = {"c_attn", NULL};
-	static const char *const bert[] = {"query", "value", NULL};
-	static const char *const t5[] = {"q", "v", NULL};
-	static const char *const falcon[] = {"query_key_value", NULL};
-	static const struct {
-		const char *type;
-		const char *const *targets;
-	} map[] = {{"llama", qv},     {"mistral", qv},	   {"mixtral", qv},   {"qwen2", qv},
-		   {"qwen2_moe", qv}, {"qwen3", qv},	   {"qwen3_moe", qv}, {"gemma", qv},
-		   {"gemma2", qv},    {"gemma3_text", qv}, {"opt", qv},	      {"phi3", phi3},
-		   {"gpt2", gpt2},    {"bert", bert},	   {"t5", t5},	      {"mt5", t5},
-		   {"falcon", falcon}};
-
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(map[i].type, type) == 0)
-			return map[i].targets;
-	return NULL;
-}
-
-static bool targeted(const struct vf_workload *w, const char *const *dflt, const char *mod)
-{
-	const char *last = strrchr(mod, '.');
-
-	last = last ? last + 1 : mod;
-	if (w->lora_all_linear)
-		return true;
-	if (w->nlora_targets) {
-		for (size_t i = 0; i < w->nlora_targets; i++) {
-			/* PEFT: a target matches the module name or its last components */
-			size_t a = strlen(mod), b = strlen(w->lora_targets[i]);
-			if (strcmp(mod, w->lora_targets[i]) == 0 ||
-			    (a > b && mod[a - b - 1] == '.' &&
-			     strcmp(mod + a - b, w->lora_targets[i]) == 0))
-				return true;
-		}
-		return false;
-	}
-	for (; dflt && *dflt; dflt++)
-		if (strcmp(last, *dflt) == 0)
-			return true;
-	return false;
-}
-
-/* Adapter parameters r*(in+out) per targeted matrix (PEFT LoraLayer lora_A,
- * lora_B), and which block inputs they make autograd keep. */
-static enum vf_status lora_scan(const struct vf_synth *s, const struct vf_workload *w,
-				struct actx *x, uint64_t *params, struct vf_err *err)
-{
-	const char *const *dflt = default_targets(s->model_type);
-	const char *first = s->nblocks ? s->blocks[0].layer : NULL;
-	size_t flen = first ? strlen(first) : 0;
-	char mod[300];
-	uint64_t total = 0, n = 0;
-
-	if (!w->lora_all_linear && !w->nlora_targets && !dflt)
-		return vf_fail(err, VF_EUSAGE, "",
-			       "PEFT has no default LoRA targets for %s: name them with "
-			       "--lora-targets (or all-linear)",
-			       s->model_type);
-	for (size_t i = 0; i < s->ntensors; i++) {
-		const struct vf_tensor *t = &s->tensors[i];
-		int r = s->role[i] & 0x7f;
-		size_t len = strlen(t->name);
-		if ((r != VF_ROLE_LINEAR && r != VF_ROLE_EXPERT) || t->ndim != 2 ||
-		    !ends_with(t->name, ".weight") || len - 7 >= sizeof(mod))
-			continue;
-		memcpy(mod, t->name, len - 7);
-		mod[len - 7] = '\0';
-		if (!targeted(w, dflt, mod))
-			continue;
-		total =
-		    ad(&x->c, total, mu(&x->c, w->lora_rank, ad(&x->c, t->shape[0], t->shape[1])));
-		x->trained[slot_of(mod)] = true;
-		if (first && strncmp(mod, first, flen) == 0 && mod[flen] == '.')
-			n++;
-	}
-	if (!total)
-		return vf_fail(err, VF_EUSAGE, "", "no LoRA target matches a matrix of %s",
-			       s->class_name);
-	x->adapters_per_block = n;
-	*params = total;
-	return VF_OK;
-}
-
 uint64_t vf_block_prefill_bytes(const struct vf_synth *s, const struct vf_block *b,
 				const struct vf_workload *w, enum vf_dtype compute, uint64_t batch,
 				uint64_t seq, uint64_t keys)
@@ -612,39 +272,7 @@ uint64_t vf_block_prefill_bytes(const struct vf_synth *s, const struct vf_block 
 	return x.c.ovf ? UINT64_MAX : r;
 }
 
-uint64_t vf_block_saved_bytes(const struct vf_synth *s, const struct vf_block *b,
-			      const struct vf_workload *w, enum vf_dtype compute, uint64_t batch,
-			      uint64_t seq)
-{
-	struct actx x;
-	struct vf_err err = {0};
-	uint64_t r, lp;
-
-	memset(&x, 0, sizeof(x));
-	x.s = s;
-	x.w = w;
-	x.p = dt_bytes(compute);
-	if (w->lora_rank) {
-		if (lora_scan(s, w, &x, &lp, &err))
-			return 0;
-	} else {
-		for (int i = 0; i < NSLOTS; i++)
-			x.trained[i] = true;
-	}
-	r = block_saved(&x, b, batch, seq);
-	return x.c.ovf ? UINT64_MAX : r;
-}
-
 /* ---- logits ---- */
-
-/* Does the family's loss (or 4.36's forward) upcast logits to fp32? */
-static bool upcasts(const struct vf_synth *s, const struct vf_workload *w)
-{
-	if (s->family == VF_FAM_LLAMA || s->family == VF_FAM_UNKNOWN)
-		return true; /* LlamaForCausalLM: logits.float() (4.36); ForCausalLMLoss (now) */
-	return w->engine == VF_ENGINE_HF &&
-	       (s->family == VF_FAM_GPT2 || s->family == VF_FAM_OPT || s->family == VF_FAM_FALCON);
-}
 
 /* Logits of an inference forward: T positions in 4.36 (fp32 in the Llama
  * family), the last position and generate's fp32 copy now and in vLLM;
@@ -661,28 +289,10 @@ static uint64_t infer_logits(struct actx *x, uint64_t batch, uint64_t seq)
 		return m3(c, batch, seq, mu(c, V, p));
 	if (x->w->engine == VF_ENGINE_HF436) {
 		uint64_t T = s->encoder_decoder ? batch : mu(c, batch, seq);
-		return m3(c, T, V, upcasts(s, x->w) ? p + 4 : p);
+		/* .float() of logits already fp32 returns the same tensor: no copy */
+		return m3(c, T, V, upcasts(s, x->w) && p != 4 ? p + 4 : p);
 	}
 	return m3(c, batch, V, p + 4);
-}
-
-/* Logits and loss in training, at the start of backward (the peak):
- * upcasting families hold fp32 logits, their log-softmax output and its
- * gradient (4.36 adds the shifted contiguous copy: 12 bytes; now the 16-bit
- * logits plus 8); others do all of it in the compute dtype (3 copies). */
-static uint64_t train_logits(struct actx *x, uint64_t T)
-{
-	struct calc *c = &x->c;
-	const struct vf_synth *s = x->s;
-	uint64_t p = x->p, per;
-
-	if (!s->lm)
-		return 0;
-	if (upcasts(x->s, x->w))
-		per = x->w->engine == VF_ENGINE_HF436 || p == 4 ? 12 : p + 8;
-	else
-		per = 3 * p;
-	return m3(c, T, (uint64_t)s->vocab, per);
 }
 
 /* ---- the estimate ---- */
@@ -698,13 +308,6 @@ uint64_t vf_alloc_round(uint64_t n)
 	if (n < 10 * MIB)
 		return ceil_div(n, 512) * 512;
 	return ceil_div(n, 2 * MIB) * 2 * MIB;
-}
-
-static bool in_layer(const char *name, const char *layer)
-{
-	size_t n = strlen(layer);
-
-	return strncmp(name, layer, n) == 0 && name[n] == '.';
 }
 
 static enum vf_status check_workload(const struct vf_synth *s, const struct vf_model *m,
@@ -759,7 +362,7 @@ enum vf_status vf_estimate_ckpt(const struct vf_ckpt *ck, const struct vf_synth 
 	const struct vf_tensor *tv = ck ? ck->m->tensors : s ? s->tensors : NULL;
 	size_t nt = ck ? ck->m->ntensors : s ? s->ntensors : 0;
 	struct vf_wconv conv = w->weights, bconv;
-	uint64_t p, trainable, largest = 0, routed = 0;
+	uint64_t p, routed = 0;
 	enum vf_status st;
 
 	memset(out, 0, sizeof(*out));
@@ -792,7 +395,9 @@ enum vf_status vf_estimate_ckpt(const struct vf_ckpt *ck, const struct vf_synth 
 
 	/* how the weights sit in memory */
 	if (w->train && !w->lora_rank) {
-		conv.dtype = out->compute; /* the model copy training updates */
+		/* the copy training updates: fp32 under autocast (mixed), else the
+		 * compute dtype */
+		conv.dtype = w->precision == VF_PREC_MIXED ? VF_DT_F32 : out->compute;
 		conv.upcast = true;
 		conv.quant = VF_WQ_NONE;
 	} else if (w->qlora) {
@@ -838,6 +443,13 @@ enum vf_status vf_estimate_ckpt(const struct vf_ckpt *ck, const struct vf_synth 
 			    mu(c, w->batch, kv_block(c, b, w, out->compute, self, enc, true));
 			struct vf_block one = *b;
 			one.window = VF_UNSET; /* per token: as if no window */
+			/* transformers 4.36's GPT-2 returns K and V as views of c_attn's
+			 * fused q|k|v output: after a prefill the cache holds q too */
+			if (w->engine == VF_ENGINE_HF436 && s->family == VF_FAM_GPT2 && !w->gen &&
+			    b->kv_heads > 0 && b->k_dim + b->v_dim > 0)
+				kv = ad(c, kv,
+					mu(c, kv / (uint64_t)(b->kv_heads * (b->k_dim + b->v_dim)),
+					   (uint64_t)b->q_dim));
 			out->kv_cache = ad(c, out->kv_cache, kv);
 			out->kv_per_token =
 			    ad(c, out->kv_per_token,
@@ -863,121 +475,15 @@ enum vf_status vf_estimate_ckpt(const struct vf_ckpt *ck, const struct vf_synth 
 		    max2(peak, ad(c, m3(c, 2 * Tdec, (uint64_t)s->hidden, p), out->logits));
 	}
 
-	/* training */
-	if (w->train) {
-		uint64_t sum = 0, big = 0, inputs = 0, T = mu(c, w->batch, w->seq), Tdec = T;
-		uint64_t gbytes, n_adapt = 0, h = s ? (uint64_t)s->hidden : 0, widest = h;
-		if (w->lora_rank) {
-			if ((st = lora_scan(s, w, &x, &n_adapt, err)))
-				return st;
-			trainable = n_adapt;
-			out->adapters = mu(c, n_adapt, 4); /* PEFT keeps adapters in fp32 */
-			out->weights = ad(c, out->weights, out->adapters);
-		} else {
-			for (int i = 0; i < NSLOTS; i++)
-				x.trained[i] = true;
-			trainable = out->params_total;
-		}
-		out->params_trainable = trainable;
-		if (s && s->encoder_decoder && w->gen)
-			Tdec = mu(c, w->batch, w->gen);
-		for (size_t i = 0; s && i < s->nblocks; i++) {
-			const struct vf_block *b = &s->blocks[i];
-			uint64_t tok = b->cross ? Tdec / w->batch : w->seq;
-			uint64_t a = block_saved(&x, b, w->batch, tok);
-			sum = ad(c, sum, a);
-			big = max2(big, a);
-			inputs = ad(c, inputs, m3(c, w->batch, tok, mu(c, h, p)));
-			widest = max2(widest, max2((uint64_t)b->inter, (uint64_t)b->shared_inter));
-		}
-		if (s) {
-			uint64_t edge = norm_saved(c, s->final_norm, Tdec, h, p);
-			if (!w->lora_rank)
-				edge = ad(c, edge, m3(c, Tdec, h, p)); /* the head's input */
-			if (s->embd_dropout > 0)
-				edge = ad(c, edge, mu(c, T, h));
-			/* gradient checkpointing keeps each block's input and recomputes one
-			 * block at a time (Korthikanti et al.: 2sbh per layer, plus one
-			 * layer's activations) */
-			out->layer_activations = w->grad_ckpt ? ad(c, inputs, big) : sum;
-			out->logits = train_logits(&x, Tdec);
-			out->activations = ad(c, ad(c, out->layer_activations, edge), out->logits);
-			/* backward holds a gradient beside the widest saved tensor */
-			out->activations = ad(c, out->activations, m3(c, 2 * T, widest, p));
-		}
-		/* gradients, master weights and optimizer moments */
-		gbytes = w->lora_rank || w->precision == VF_PREC_FP32 ? 4 : 2;
-		out->gradients = mu(c, trainable, gbytes);
-		if (w->precision == VF_PREC_MIXED && !w->lora_rank)
-			out->master = mu(c, trainable, 4);
-		switch (w->optim) {
-		case VF_OPTIM_ADAMW: /* m and v in the parameter's (or master's) dtype */
-			out->states = mu(c, trainable,
-					 w->precision == VF_PREC_PURE16 && !w->lora_rank ? 4 : 8);
-			break;
-		case VF_OPTIM_ADAMW8: /* bitsandbytes: two uint8 states, fp32 absmax per 2048 */
-			out->states =
-			    ad(c, mu(c, trainable, 2), mu(c, ceil_div(trainable, 2048), 8));
-			break;
-		case VF_OPTIM_SGD: /* one momentum buffer */
-			out->states = mu(c, trainable,
-					 w->precision == VF_PREC_PURE16 && !w->lora_rank ? 2 : 4);
-			break;
-		case VF_OPTIM_ADAFACTOR: /* factored second moment: rows + cols in fp32 */
-			if (s) {
-				for (size_t i = 0; i < s->ntensors; i++) {
-					const struct vf_tensor *t = &s->tensors[i];
-					int r = s->role[i] & 0x7f;
-					if (w->lora_rank || !t->count_params ||
-					    r == VF_ROLE_BUFFER || r == VF_ROLE_NPBUFFER)
-						continue;
-					out->states =
-					    ad(c, out->states,
-					       mu(c,
-						  t->ndim >= 2 && t->shape[0]
-						      ? t->shape[0] + t->numel / t->shape[0]
-						      : t->numel,
-						  4));
-				}
-				if (w->lora_rank) /* adapters: r x in and out x r matrices */
-					out->states = mu(c, n_adapt, 4);
-			} else {
-				out->states = mu(c, trainable, 4);
-			}
-			break;
-		}
-		/* ZeRO: partition over the data-parallel ranks */
-		if (w->zero_stage >= 1) {
-			out->master = ceil_div(out->master, w->dp);
-			out->states = ceil_div(out->states, w->dp);
-		}
-		if (w->zero_stage >= 2)
-			out->gradients = ceil_div(out->gradients, w->dp);
-		if (w->zero_stage >= 3) {
-			/* parameters of the largest block: tensors come block by block */
-			size_t bi = 0;
-			uint64_t lp = 0;
-			for (size_t j = 0; s && j < s->ntensors && bi < s->nblocks; j++) {
-				const char *nmj = s->tensors[j].name;
-				if (!in_layer(nmj, s->blocks[bi].layer) && bi + 1 < s->nblocks &&
-				    in_layer(nmj, s->blocks[bi + 1].layer)) {
-					largest = max2(largest, lp);
-					lp = 0;
-					bi++;
-				}
-				if (in_layer(nmj, s->blocks[bi].layer))
-					lp = ad(c, lp, s->tensors[j].count_params);
-			}
-			largest = max2(largest, lp);
-			out->weights = ad(c, ceil_div(out->weights, w->dp), mu(c, 4, largest));
-		}
-		out->optimizer = ad(c, out->master, out->states);
-	}
+	if (w->train && (st = vf_mi_train(&x, ck, s, w, out, err)))
+		return st;
 
 	out->overhead = ad(c, out->context, out->allocator);
 	out->total = ad(c, out->weights, out->kv_cache);
-	out->total = ad(c, out->total, out->activations);
-	out->total = ad(c, out->total, out->gradients);
+	if (w->train) /* gradients never coexist with the activations (training.c) */
+		out->total = ad(c, out->total, max2(out->activations, out->step_peak));
+	else
+		out->total = ad(c, out->total, out->activations);
 	out->total = ad(c, out->total, out->optimizer);
 	out->total = ad(c, out->total, out->overhead);
 	if (c->ovf)

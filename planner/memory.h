@@ -285,8 +285,12 @@ enum vf_status vf_layers_from_arch(const struct vf_arch *a, const struct vf_arch
 
 enum vf_attn_impl { VF_IMPL_SDPA, VF_IMPL_EAGER, VF_IMPL_FLASH };
 enum vf_optim { VF_OPTIM_ADAMW, VF_OPTIM_ADAMW8, VF_OPTIM_SGD, VF_OPTIM_ADAFACTOR };
+/* How torch runs the step (torch/optim/adamw.py): _multi_tensor_adamw (foreach, the
+ * default on CUDA since torch 2.0), _single_tensor_adamw (for), _fused_adamw. */
+enum vf_optim_impl { VF_OPTIM_FOREACH, VF_OPTIM_FOR, VF_OPTIM_FUSED };
 enum vf_precision {
-	VF_PREC_MIXED, /* 16-bit weights, grads and activations; fp32 master weights and states */
+	VF_PREC_MIXED, /* HF Trainer bf16/fp16=True: fp32 weights, grads and states, autocast
+			  computes in 16 bits (cached 16-bit weight copies) */
 	VF_PREC_FP32,  /* everything fp32 */
 	VF_PREC_PURE16 /* everything 16-bit, optimizer states too (no master copy) */
 };
@@ -303,6 +307,7 @@ struct vf_workload {
 	uint64_t context; /* CUDA context, kernels and library workspaces */
 	bool train;
 	enum vf_optim optim;
+	enum vf_optim_impl optim_impl;
 	enum vf_precision precision;
 	bool grad_ckpt;
 	uint32_t lora_rank; /* 0: full fine-tuning */
@@ -369,7 +374,12 @@ struct vf_estimate {
 	uint64_t context;	    /* CUDA context etc., inside overhead */
 	uint64_t allocator;	    /* caching-allocator rounding, inside overhead */
 	uint64_t adapters;	    /* LoRA adapter weights, inside weights */
-	enum vf_dtype compute;	    /* activations' dtype */
+	/* training: autocast's 16-bit weight copies (inside activations, --precision
+	 * mixed), the optimizer step's temporaries, and gradients + those (the
+	 * step's own peak above weights and optimizer: total = weights + optimizer
+	 * + max(activations, step_peak) + overhead) */
+	uint64_t autocast, step_temps, step_peak;
+	enum vf_dtype compute; /* activations' dtype */
 	bool approximate;
 };
 
