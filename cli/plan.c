@@ -5,8 +5,13 @@
  *   GPU  = free now - CUDA context of the loading process - margin - the
  *          transient peak of one block's activations (every GPU that runs
  *          blocks needs it); --max-memory caps it further.
- *   cpu  = available RAM (cgroup-aware) - 10% margin, or --max-memory cpu=.
- *   disk = free space at --offload-folder - 1 GiB.
+ *   cpu  = available RAM (cgroup-aware) - 10% margin; --ram or --max-memory
+ *          cpu= as given (warned about when above what is free).  With
+ *          described GPUs (--gpu) the host is described too: --ram/cpu= as
+ *          given, else this machine's installed RAM - 10%, never what is free
+ *          now, so the same command gives the same map on a busy machine.
+ *   disk = free space at --offload-folder - 1 GiB (with --gpu: the size of
+ *          that file system, not its free space), or --max-memory disk=.
  * A layer carries its weights (stored bytes, after --dtype) plus the
  * non-persistent buffers its module allocates, and as workload its KV cache;
  * the head also carries the logits.  The solver (planner/plan_solve.c) keeps
