@@ -217,3 +217,23 @@ done:
 	vf_strmap_free(&lmap);
 	return st;
 }
+
+enum vf_status vf_ckpt_fit_class(struct vf_ckpt *ck, const struct vf_synth *s,
+				 struct vf_class_fit *fit, struct vf_err *err)
+{
+	struct vf_layers ly;
+	enum vf_status st;
+
+	if ((st = vf_layers_for_class(s, ck, NULL, &ly, fit, err)))
+		return st;
+	vf_layers_release(&ly);
+	if (ck->quantized) /* logical counts of packed names: left as they are */
+		return VF_OK;
+	ck->params += fit->params_created;
+	ck->params -= fit->params_dropped <= ck->params ? fit->params_dropped : ck->params;
+	ck->stored += fit->bytes_created;
+	ck->as_stored += fit->bytes_created;
+	ck->stored -= fit->bytes_dropped <= ck->stored ? fit->bytes_dropped : ck->stored;
+	ck->as_stored -= fit->bytes_dropped <= ck->as_stored ? fit->bytes_dropped : ck->as_stored;
+	return VF_OK;
+}

@@ -88,5 +88,14 @@ struct vf_class_fit {
 enum vf_status vf_layers_for_class(const struct vf_synth *s, const struct vf_ckpt *ck,
 				   const struct vf_wconv *c, struct vf_layers *out,
 				   struct vf_class_fit *fit, struct vf_err *err);
+/*
+ * ck's parameter and byte sums as the class holds them: plus what the class
+ * creates that the file lacks (BertLMHeadModel's cls head over a BertModel
+ * file), less file tensors the class keeps as non-persistent buffers (a
+ * stored embeddings.position_ids: a buffer, not parameters, and counted with
+ * the buffers).  Quantized checkpoints keep their logical counts.
+ */
+enum vf_status vf_ckpt_fit_class(struct vf_ckpt *ck, const struct vf_synth *s,
+				 struct vf_class_fit *fit, struct vf_err *err);
 
 #endif

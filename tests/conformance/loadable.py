@@ -8,7 +8,8 @@ as the hub stores it, without the "transformer." prefix and without the tied
 lm_head; BERT also as a BertModel file read as BertLMHeadModel).  vramfit
 plans it onto this machine's CPU with disk offload at CPU budgets of 100%,
 50% and 25% of the weights (`vramfit plan -o map.json --max-memory
-cpu=N`); then from_pretrained(dir, device_map=map, offload_folder=...) must
+cpu=N`); `vramfit estimate` must count the parameters the loaded model
+has; then from_pretrained(dir, device_map=map, offload_folder=...) must
 load it and generate the same greedy tokens as the same files loaded plainly
 (encoders: the same last hidden state).  `plan -o` may instead refuse with
 exit 11 and one line when no loadable map exists (every layer on disk);
@@ -122,6 +123,13 @@ def save_variants(fam, cls, model, root):
         cfg["is_decoder"] = True
         json.dump(cfg, open(os.path.join(d, "config.json"), "w"))
         out.append(("st-lmhead", d, T.BertLMHeadModel))
+        # as older transformers saved it (MiniLM on the hub): position_ids stored
+        d = os.path.join(root, "st-posids")
+        model.save_pretrained(d, safe_serialization=True)
+        sd = safetensors.torch.load_file(os.path.join(d, "model.safetensors"))
+        sd["embeddings.position_ids"] = torch.arange(model.config.max_position_embeddings)[None]
+        safetensors.torch.save_file(sd, os.path.join(d, "model.safetensors"), {"format": "pt"})
+        out.append(("st-posids", d, cls))
     return out
 
 
@@ -149,6 +157,13 @@ def run_case(binary, engine, d, cls, budget, off):
     if alien:
         return "fail", f"keys that are not modules of {cls.__name__}: {alien}"
     plain = cls.from_pretrained(d, torch_dtype=torch.float32).eval()
+    est = json.loads(subprocess.run([binary, "estimate", "--json", "--engine", engine, d],
+                                    capture_output=True, text=True, check=True).stdout)
+    # the model as the map loaded it (4.36 unties BertLMPredictionHead's
+    # decoder.bias when it builds the model empty for a device_map)
+    if est["parameters"]["total"] != loaded.num_parameters():
+        return "fail", (f"vramfit counts {est['parameters']['total']} parameters, "
+                        f"{cls.__name__} loaded with the map has {loaded.num_parameters()}")
     want, got = outputs(plain, cls), outputs(loaded, cls)
     if want.shape != got.shape or not torch.equal(want, got):
         return "fail", "outputs differ from the plainly loaded model"

@@ -397,9 +397,9 @@ static void expect_layers(const char *json, const char *const *want, size_t n, l
 
 static void test_layer_names(void **state)
 {
-	static const char *const llama[] = {"model.embed_tokens", "model.rotary_emb",
-					    "model.layers.0",	  "model.layers.1",
-					    "model.norm",	  "lm_head"};
+	/* model.rotary_emb holds buffers only: never a key (weights.c) */
+	static const char *const llama[] = {"model.embed_tokens", "model.layers.0",
+					    "model.layers.1", "model.norm", "lm_head"};
 	static const char *const gpt2[] = {"transformer.wte", "transformer.wpe",  "transformer.h.0",
 					   "transformer.h.1", "transformer.ln_f", "lm_head"};
 	static const char *const bert[] = {"bert.embeddings", "bert.encoder.layer.0", "cls"};
@@ -420,7 +420,7 @@ static void test_layer_names(void **state)
 	expect_layers("{\"model_type\": \"llama\", \"hidden_size\": 64, \"intermediate_size\": 96, "
 		      "\"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"vocab_size\": 100, "
 		      "\"architectures\": [\"LlamaForCausalLM\"]}",
-		      llama, 6, -1);
+		      llama, 5, -1);
 	expect_layers("{\"model_type\": \"gpt2\", \"n_embd\": 64, \"n_layer\": 2, \"n_head\": 4, "
 		      "\"vocab_size\": 100, \"n_positions\": 32}",
 		      gpt2, 6, 0);
