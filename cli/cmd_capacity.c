@@ -435,6 +435,13 @@ static enum vf_status compute(struct cap *c, struct vf_err *err)
 			rw->gi = g;
 			rw->d = d;
 			rw->applies = true;
+			if (d == D_INT8 && !c->wo.w.train && !c->moe) {
+				snprintf(rw->why, sizeof(rw->why),
+					 "vLLM quantizes to int8 at load only a MoE's experts "
+					 "(experts_int8): serve an int8 checkpoint");
+				rw->applies = false;
+				continue;
+			}
 			if (d == D_FP8 && !c->wo.w.train && !gpu_fp8(k, rw->why, sizeof(rw->why))) {
 				rw->applies = false;
 				continue;
@@ -749,7 +756,7 @@ static int print_json(struct cap *c)
 					      vd ? cJSON_CreateString(vd) : cJSON_CreateNull());
 			vllm_args(c, rw, args, sizeof(args));
 			cJSON_AddStringToObject(p, "args", args);
-			if (rw->d == D_INT8)
+			if (rw->d == D_INT8 && !c->moe)
 				cJSON_AddStringToObject(
 				    p, "note",
 				    "vLLM has no in-flight int8: serve an int8 checkpoint (its "
@@ -930,7 +937,7 @@ static void print_human(struct cap *c)
 			printf("  vllm serve %s %s\n", sn, args);
 			if (note)
 				printf("  (%s)\n", note);
-			if (rw->d == D_INT8)
+			if (rw->d == D_INT8 && !c->moe)
 				printf(
 				    "  (vLLM has no in-flight int8: serve an int8 checkpoint)\n");
 		}
