@@ -467,7 +467,7 @@ enum vf_status vf_mi_train(struct actx *x, const struct vf_ckpt *ck, const struc
 			 * tensors exist only while backward recomputes it, after the
 			 * logits and loss have been freed (Korthikanti et al.: 2sbh per
 			 * layer, plus one layer's activations) */
-			out->layer_activations = inputs;
+			out->layer_activations = ad(c, inputs, big);
 			out->activations =
 			    ad(c, ad(c, inputs, edge), max2(out->logits, ad(c, big, grad)));
 		} else {

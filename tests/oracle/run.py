@@ -59,7 +59,7 @@ def predict(binary, path, case):
         raise RuntimeError(f"vramfit: {r.stderr.strip()}")
     j = json.loads(r.stdout)
     mem, det = j["memory"], j["details"]
-    p = {"peak": mem["total"], "weights": mem["weights"], "kv_cache": mem["kv_cache"],
+    p = {"peak": mem["weights"] if case["kind"] == "load" else mem["total"], "weights": mem["weights"], "kv_cache": mem["kv_cache"],
          "activations": mem["activations"], "gradients": mem["gradients"],
          "optimizer": mem["optimizer"]}
     if "step_temporaries" in det:

@@ -407,41 +407,62 @@ static void test_training_bytes_per_param(void **state)
 	P = s.params_total;
 	vf_workload_init(&w);
 	w.train = true;
-	/* mixed-precision AdamW: 2 + 2 + 12 = 16 bytes a parameter */
+	/* mixed precision as the HF Trainer runs it (bf16=True): fp32 weights,
+	 * fp32 gradients, AdamW's fp32 moments, no master copy: 4 + 4 + 8 */
 	estimate(&s, &w, &e);
 	assert_int_equal(e.buffers, buf);
-	assert_int_equal(e.weights - e.buffers, 2 * P);
-	assert_int_equal(e.gradients, 2 * P);
-	assert_int_equal(e.optimizer, 12 * P);
-	assert_int_equal(e.master, 4 * P);
+	assert_int_equal(e.weights - e.buffers, 4 * P);
+	assert_int_equal(e.gradients, 4 * P);
+	assert_int_equal(e.optimizer, 8 * P);
+	assert_int_equal(e.master, 0);
+	/* foreach AdamW's step: one fp32 copy of every tensor (sqrt(v)) */
+	assert_true(e.step_temps >= 4 * P && e.step_temps < 4 * P + 512 * s.ntensors);
+	assert_int_equal(e.step_peak, e.gradients + e.step_temps);
+	assert_int_equal(e.total, e.weights + e.optimizer +
+				      (e.activations > e.step_peak ? e.activations : e.step_peak) +
+				      e.overhead);
 	/* pure fp32 AdamW: 4 + 4 + 8 = 16 */
 	w.precision = VF_PREC_FP32;
 	estimate(&s, &w, &e);
 	assert_int_equal(e.weights - e.buffers + e.gradients + e.optimizer, 16 * P);
-	/* 8-bit Adam: 2 + 2 + 4 (master) + 2, plus an fp32 absmax per 2048 per state */
+	/* pure bf16: 2 + 2 + 4 (moments zeros_like the bf16 parameter) */
+	w.precision = VF_PREC_PURE16;
+	estimate(&s, &w, &e);
+	assert_int_equal(e.weights - e.buffers + e.gradients + e.optimizer, 8 * P);
+	/* 8-bit Adam: 4 + 4 + 2, plus an fp32 absmax per 2048 per state */
 	w.precision = VF_PREC_MIXED;
 	w.optim = VF_OPTIM_ADAMW8;
 	estimate(&s, &w, &e);
 	assert_int_equal(e.weights - e.buffers + e.gradients + e.optimizer,
 			 10 * P + (P + 2047) / 2048 * 8);
-	/* SGD with momentum: 2 + 2 + 4 + 4 = 12 */
+	assert_int_equal(e.step_temps, 0);
+	/* SGD with momentum: 4 + 4 + 4 = 12, updated in place */
 	w.optim = VF_OPTIM_SGD;
 	estimate(&s, &w, &e);
 	assert_int_equal(e.weights - e.buffers + e.gradients + e.optimizer, 12 * P);
-	/* ZeRO-2 over 8 ranks: gradients and optimizer states partitioned */
+	assert_int_equal(e.step_temps, 0);
+	/* for-loop AdamW: two fp32 copies of the largest tensor (the embedding) */
 	w.optim = VF_OPTIM_ADAMW;
+	w.optim_impl = VF_OPTIM_FOR;
+	estimate(&s, &w, &e);
+	assert_int_equal(e.step_temps, 2 * ((1000ULL * 256 * 4 + 511) / 512 * 512));
+	w.optim_impl = VF_OPTIM_FUSED;
+	estimate(&s, &w, &e);
+	assert_int_equal(e.step_temps, 0);
+	w.optim_impl = VF_OPTIM_FOREACH;
+	/* ZeRO-2 over 8 ranks: gradients and optimizer states partitioned */
 	w.zero_stage = 2;
 	w.dp = 8;
 	estimate(&s, &w, &e);
-	assert_int_equal(e.gradients, 2 * P / 8);
-	assert_int_equal(e.optimizer, 4 * P / 8 + 8 * P / 8);
-	assert_int_equal(e.weights - e.buffers, 2 * P);
+	assert_int_equal(e.gradients, 4 * P / 8);
+	assert_int_equal(e.optimizer, 8 * P / 8);
+	assert_int_equal(e.weights - e.buffers, 4 * P);
 	/* ZeRO-3: weights too, plus DeepSpeed's 4 bytes per parameter of the
 	 * largest layer (a block: 4h^2 + 3hI + 2h) */
 	w.zero_stage = 3;
 	estimate(&s, &w, &e);
 	assert_int_equal(e.weights,
-			 (2 * P + buf + 7) / 8 + 4 * (4 * 256 * 256 + 3 * 256 * 512 + 2 * 256));
+			 (4 * P + buf + 7) / 8 + 4 * (4 * 256 * 256 + 3 * 256 * 512 + 2 * 256));
 	vf_synth_release(&s);
 }
 
