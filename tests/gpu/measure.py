@@ -1,104 +1,113 @@
 #!/usr/bin/env python3
-"""Measured peak GPU memory beside vramfit's prediction (needs an NVIDIA GPU
-and PyTorch with CUDA; run it through the device tool when a session has one).
+"""Measured GPU memory beside vramfit's prediction and the CPU oracle, for the
+cases of tests/oracle/cases.py (needs an NVIDIA GPU and PyTorch with CUDA; run
+it through the device tool when a session has one; under 8 minutes on one GPU).
 
-For each config (random weights, built on the GPU in the config's dtype), and
-for each workload: load, prefill, generate, one training step; it records
-torch.cuda.max_memory_allocated() and the driver's used memory
-(torch.cuda.mem_get_info) and prints them beside `vramfit estimate --json`
-with the same workload, as a markdown table for the README.  It also measures
-the CUDA context of a fresh process (driver used memory after the first CUDA
-call minus before), the number vramfit keeps as a default per GPU generation.
+For each case (the same 2-layer random-weight checkpoints the CPU oracle uses,
+built with save_pretrained under WORKDIR/models) it runs the same workload
+code (tests/oracle/workload.py) on cuda with the CudaProbe: the peak of
+torch.cuda.max_memory_allocated() over the run, and beside it
+max_memory_reserved() and NVML's used memory of the device (driver view:
+context + reserved), then `vramfit estimate --json` with the matching flags
+(--overhead 0: the prediction without the CUDA context).  Once, in a fresh
+process, the CUDA context: NVML used memory after the first CUDA call minus
+before (the number vramfit's --overhead default stands for).
 
-usage: measure.py VRAMFIT MODELS_DIR [config ...]
+Differences from the CPU oracle the table shows: cuBLAS workspaces (counted
+by neither max_memory_allocated nor the oracle; in NVML's number), the caching
+allocator's segments and block splitting (in reserved, not in allocated), and
+on torch >= 2.1.1 transformers 4.36 would pick SDPA: the cases force eager
+attention (attn_implementation="eager") to compare with --attn eager.
+
+usage: measure.py VRAMFIT WORKDIR [--quick] [--only SUBSTR] [--cpu-oracle]
 """
+import argparse
 import json
 import os
 import subprocess
 import sys
+import time
 
-import torch
-import transformers
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "oracle"))
 
-WORKLOADS = [  # (batch, seq, gen, train)
-    (1, 512, 0, False),
-    (4, 2048, 0, False),
-    (1, 512, 64, False),
-    (1, 512, 0, True),
-]
+import cases as C  # noqa: E402
 
 
-def vramfit(binary, path, b, s, g, train):
-    args = [binary, "estimate", "--json", "--batch", str(b), "--seq", str(s), "--gen", str(g),
-            "--engine", "hf436", path]
-    if train:
-        args.insert(3, "--train")
-    return json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+def nvml_used():
+    try:
+        out = subprocess.check_output(["nvidia-smi", "--query-gpu=memory.used",
+                                       "--format=csv,noheader,nounits", "-i", "0"])
+        return int(out.split()[0]) << 20
+    except (OSError, subprocess.CalledProcessError):
+        import torch
 
-
-def driver_used():
-    free, total = torch.cuda.mem_get_info()
-    return total - free
+        free, total = torch.cuda.mem_get_info()
+        return total - free
 
 
 def context_overhead():
-    code = ("import torch,subprocess;"
+    code = ("import subprocess,torch;"
             "q=lambda:int(subprocess.check_output(['nvidia-smi','--query-gpu=memory.used',"
-            "'--format=csv,noheader,nounits']).split()[0]);"
-            "a=q();torch.zeros(1,device='cuda');torch.cuda.synchronize();print((q()-a)*2**20)")
+            "'--format=csv,noheader,nounits','-i','0']).split()[0]);"
+            "a=q();torch.zeros(1,device='cuda');torch.cuda.synchronize();print((q()-a)<<20)")
     return int(subprocess.check_output([sys.executable, "-c", code]).decode())
 
 
-def run(binary, path, b, s, g, train):
-    with open(path) as f:
-        arch = json.load(f)["architectures"][0]
-    cls = getattr(transformers, arch)
-    cfg = cls.config_class.from_json_file(path)
-    dtype = getattr(torch, cfg.torch_dtype) if isinstance(cfg.torch_dtype, str) else torch.float32
-    torch.cuda.empty_cache()
-    torch.cuda.reset_peak_memory_stats()
-    model = cls._from_config(cfg, torch_dtype=dtype).cuda()
-    ids = torch.randint(0, cfg.vocab_size, (b, s), device="cuda")
-    if train:
-        model.train()
-        opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
-        out = model(input_ids=ids, labels=ids)
-        out.loss.backward()
-        opt.step()
-    elif g:
-        model.generate(ids, max_new_tokens=g, min_new_tokens=g, do_sample=False)
-    else:
-        with torch.no_grad():
-            model(input_ids=ids)
-    torch.cuda.synchronize()
-    peak, used = torch.cuda.max_memory_allocated(), driver_used()
-    del model
-    torch.cuda.empty_cache()
-    est = vramfit(binary, path, b, s, g, train)
-    return peak, used, est["memory"]["total"] - est["memory"]["overhead"], est["memory"]["total"]
-
-
 def main():
-    binary, models = sys.argv[1], sys.argv[2]
-    configs = sys.argv[3:] or ["TinyLlama__TinyLlama-1.1B-Chat-v1.0.json",
-                               "openai-community__gpt2.json",
-                               "google-bert__bert-large-uncased.json"]
+    ap = argparse.ArgumentParser()
+    ap.add_argument("vramfit")
+    ap.add_argument("workdir")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only")
+    ap.add_argument("--cpu-oracle", action="store_true", help="also run the CPU oracle")
+    a = ap.parse_args()
+    import torch
+    import transformers
+
+    import run as R
+    import workload
+
+    cs = C.all_cases()
+    if a.quick:
+        cs = [c for c in cs if c["name"] in C.QUICK]
+    if a.only:
+        cs = [c for c in cs if a.only in c["name"]]
+    models = R.build_models(a.workdir, sorted({c["model"] for c in cs}))
+    ctx = context_overhead()
     print(f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}, "
-          f"transformers {transformers.__version__}")
-    print(f"CUDA context of a fresh process: {context_overhead() / 2**20:.0f} MiB\n")
-    print("| model | batch | seq | gen | train | measured peak allocated | driver used "
-          "| vramfit (no overhead) | vramfit total | error |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for c in configs:
-        for b, s, g, t in WORKLOADS:
-            try:
-                peak, used, pred, total = run(binary, os.path.join(models, c), b, s, g, t)
-            except torch.cuda.OutOfMemoryError:
-                print(f"| {c} | {b} | {s} | {g} | {t} | OOM | | | | |")
-                continue
-            print(f"| {c} | {b} | {s} | {g} | {t} | {peak / 2**30:.3f} GiB | "
-                  f"{used / 2**30:.3f} GiB | {pred / 2**30:.3f} GiB | {total / 2**30:.3f} GiB | "
-                  f"{(pred - peak) / peak * 100:+.1f}% |")
+          f"transformers {transformers.__version__}, {time.strftime('%Y-%m-%d')}")
+    print(f"CUDA context of a fresh process (NVML): {ctx / 2**20:.0f} MiB\n")
+    print("| case | vramfit MiB | max allocated MiB | error | max reserved MiB | NVML used MiB "
+          "| CPU oracle MiB |")
+    print("|---|---|---|---|---|---|---|")
+    rows = []
+    for c in cs:
+        d, arch, mt, dt = models[c["model"]]
+        c = dict(c, arch=arch, model_type=mt, dtype=dt)
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+        try:
+            m = workload.run_case(c, d, device="cuda", probe=workload.CudaProbe())
+        except torch.cuda.OutOfMemoryError:
+            print(f"| {c['name']} | | OOM | | | | |")
+            continue
+        if c["kind"] == "load":
+            m["peak"] = torch.cuda.max_memory_allocated()
+        reserved, used = torch.cuda.max_memory_reserved(), nvml_used()
+        cpu = workload.run_case(c, d)["peak"] if a.cpu_oracle else None
+        pred = R.predict(a.vramfit, d, c)["peak"]
+        err = (pred - m["peak"]) / m["peak"] * 100
+        rows.append(dict(case=c["name"], predicted=pred, allocated=m["peak"],
+                         reserved=reserved, nvml=used, cpu=cpu))
+        print(f"| {c['name']} | {pred / 2**20:.2f} | {m['peak'] / 2**20:.2f} | {err:+.2f}% | "
+              f"{reserved / 2**20:.2f} | {used / 2**20:.0f} | "
+              f"{'' if cpu is None else f'{cpu / 2**20:.2f}'} |", flush=True)
+        import gc
+
+        gc.collect()
+    with open(os.path.join(a.workdir, "gpu.json"), "w") as f:
+        json.dump({"context": ctx, "rows": rows}, f, indent=1)
 
 
 if __name__ == "__main__":
