@@ -54,7 +54,19 @@ static const char usage_head[] =
     "  --margin SIZE       kept free on each GPU (2% of it, at least 256MiB)\n"
     "  --offload WHERE     training: none (default), optimizer, or all (optimizer and\n"
     "                      parameters in CPU memory, ZeRO-Offload / ZeRO-Infinity)\n"
-    "  --key KEY           PyTorch training checkpoints: the sub-dict KEY\n";
+    "  --key KEY           PyTorch training checkpoints: the sub-dict KEY\n"
+    "  --gpu NAME:N        nodes of N GPUs (counted whole; TP stays inside a node)\n"
+    "  --all               every GPU x dtype row (default: the best of each GPU)\n"
+    "  --price NAME=P      cost of one GPU-hour: $/h and $/Mtok columns, cheapest first\n"
+    "  --price-file FILE   lines 'NAME PRICE' or 'NAME=PRICE', # comments\n"
+    "vLLM (its names work too: --tensor-parallel-size, --pipeline-parallel-size)\n"
+    "  --tp N, --pp N      fix the layout instead of searching\n"
+    "  --gpu-memory-utilization F   share vLLM takes (0.90)\n"
+    "  --max-model-len N   tokens per sequence (default --seq + --gen; 8k, 128k)\n"
+    "  --max-num-seqs N, --max-num-batched-tokens N   the scheduler (vLLM's defaults)\n"
+    "  --kv-cache-dtype T  auto, fp8, fp8_e4m3, fp8_e5m2\n"
+    "  --vllm V            0.7 (V0 engine, pinned; default) or current (V1)\n"
+    "  --enforce-eager     no CUDA graphs\n";
 
 static const char usage_tail[] =
     "  -h, --help          show this help\n"
@@ -756,6 +768,15 @@ static int print_json(struct cap *c)
 					      vd ? cJSON_CreateString(vd) : cJSON_CreateNull());
 			vllm_args(c, rw, args, sizeof(args));
 			cJSON_AddStringToObject(p, "args", args);
+			cJSON_AddItemToObject(p, "max_num_batched_tokens",
+					      vf_json_num(rw->L.batched_tokens));
+			cJSON_AddItemToObject(p, "max_num_seqs", vf_json_num(rw->L.num_seqs));
+			cJSON_AddBoolToObject(p, "chunked_prefill", rw->L.chunked);
+			cJSON_AddItemToObject(p, "kv_blocks", vf_json_num(rw->L.kv_blocks));
+			cJSON_AddItemToObject(p, "block_bytes",
+					      vf_json_num(rw->L.rank.block_bytes));
+			cJSON_AddNumberToObject(p, "max_concurrency", round2(rw->L.concurrency));
+			cJSON_AddItemToObject(p, "max_batch", vf_json_num(rw->L.max_batch));
 			if (rw->d == D_INT8 && !c->moe)
 				cJSON_AddStringToObject(
 				    p, "note",
