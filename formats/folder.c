@@ -59,6 +59,13 @@ bool vf_folder_is_file(const char *p)
 	return vf_path_stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+bool vf_folder_is_other(const char *p)
+{
+	struct stat sb;
+
+	return vf_path_stat(p, &sb) == 0 && !S_ISREG(sb.st_mode);
+}
+
 /* NAME with VARIANT inserted before its last dot-part, as transformers'
  * _add_variant does ("model.safetensors", "fp16" -> "model.fp16.safetensors"). */
 static char *with_variant(const char *name, const char *variant)
@@ -81,7 +88,9 @@ static char *with_variant(const char *name, const char *variant)
 	return s;
 }
 
-/* DIR/NAME(+variant) when it is a regular file, else NULL (*oom on failure). */
+/* DIR/NAME(+variant) when it exists, else NULL (*oom on failure); one that
+ * is not a regular file (a FIFO named model.safetensors) is returned too, for
+ * the reader to refuse: it is never taken as absent. */
 static char *candidate(const char *dir, const char *name, const char *variant, bool *oom)
 {
 	char *v = with_variant(name, variant), *p = v ? vf_path_join(dir, v) : NULL;
@@ -91,7 +100,7 @@ static char *candidate(const char *dir, const char *name, const char *variant, b
 		*oom = true;
 		return NULL;
 	}
-	if (vf_folder_is_file(p))
+	if (vf_folder_is_file(p) || vf_folder_is_other(p))
 		return p;
 	vf_free(p);
 	return NULL;

@@ -26,5 +26,7 @@ void vf_choice_free(struct vf_choice *c);
 enum vf_status vf_folder_single(const char *dir, int pass, char **path, struct vf_err *err);
 
 bool vf_folder_is_file(const char *p);
+/* p exists and is not a regular file (a FIFO, a device, a folder) */
+bool vf_folder_is_other(const char *p);
 
 #endif

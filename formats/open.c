@@ -44,6 +44,8 @@ static enum vf_status config_beside(struct vf_model *m, const char *dir, struct 
 		return vf_fail(err, VF_ENOMEM, dir, "out of memory");
 	if (vf_folder_is_file(p))
 		st = vf_config_read(p, &m->arch, err);
+	else if (vf_folder_is_other(p))
+		st = vf_fail(err, VF_EFORMAT, p, "not a regular file");
 	vf_free(p);
 	return st;
 }
