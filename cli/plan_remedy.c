@@ -264,6 +264,22 @@ cJSON *plan_remedies(struct plan *p)
 			else if (p->dev[d].kind == VF_PLACE_DISK)
 				disk++, disk_b += p->items[i].weights;
 		}
+		if (p->gguf) { /* llama.cpp, not transformers */
+			size_t ngl = 0, blocks = 0;
+			for (size_t i = 0; i < p->n; i++) {
+				int d = p->items[i].device;
+				if (p->run.ly.v[i].kind != VF_LAYER_BLOCK)
+					continue;
+				blocks++;
+				ngl += d >= 0 && p->dev[d].kind == VF_PLACE_GPU;
+			}
+			remedy(list, "offload", "-o llama_args.txt", VF_VERDICT_OFFLOAD,
+			       "offload as planned: llama.cpp with -ngl %zu (%zu of %zu blocks on "
+			       "the GPU, %s in RAM; vramfit plan -o FILE writes the arguments), "
+			       "or a smaller context (-c) to fit more layers; slower",
+			       ngl, ngl, blocks, vf_fmt_bytes(cpu_b + disk_b, a));
+			return list;
+		}
 		remedy(list, "offload", "-o device_map.json", VF_VERDICT_OFFLOAD,
 		       "offload as planned (vramfit plan -o device_map.json, then "
 		       "from_pretrained(device_map=json.load(f))): %zu layers (%s) on cpu, %zu "
