@@ -2,6 +2,7 @@
 # reached is one line (port 9 on 127.0.0.1: nothing listens, nothing leaves the host)
 env: HF_ENDPOINT=http://127.0.0.1:9
 env: XDG_CACHE_HOME=@T/xdg
+env: HF_HUB_OFFLINE=0
 args: inspect vramfit-test-org/surely-not-downloaded
 exit: 1
 stderr-lines: 1
