@@ -159,8 +159,8 @@ int vf_wopts_parse(struct vf_wopts *o, int c, const char *arg, const char *cmd)
 	case O_REFRESH:
 	case O_TIMEOUT:
 		if (vf_hub_option(c == O_REFRESH ? "refresh" : "timeout", arg))
-			return vf_usage_error(cmd, "--timeout takes seconds (0.1 to 86400), not '%s'",
-					      arg);
+			return vf_usage_error(
+			    cmd, "--timeout takes seconds (0.1 to 86400), not '%s'", arg);
 		return 0;
 	case O_DTYPE:
 		if (!pick(arg, dtypes, &i))
@@ -451,6 +451,12 @@ enum vf_status vf_run_load(struct vf_run *r, const char *path, const struct vf_o
 		/* The tensors still give the weights exactly. */
 		vf_run_warn(r, "%s: KV cache and activations are not estimated", sy.err.msg);
 	}
+	/* From config.json alone, an estimate that models only part of the
+	 * model (a multimodal wrapper's language model) would be a wrong total:
+	 * refused (a checkpoint's tensors give the whole weights) */
+	if (r->have_s && r->s.approximate && !r->m->ntensors)
+		return vf_fail(err, VF_EFORMAT, path,
+			       "%s; from config.json alone the total is unknown", r->s.note);
 	/* a quantized model planned from its config alone: the quantization_config
 	 * says how its matrices are stored (a checkpoint's tensors say it exactly) */
 	if (r->have_s && !r->m->ntensors && r->o->w.weights.quant == VF_WQ_NONE &&
@@ -494,11 +500,12 @@ enum vf_status vf_run_load(struct vf_run *r, const char *path, const struct vf_o
 		if (vf_ckpt_fit_class(&r->ck, &r->s, &fit, err))
 			return err->status;
 		if (fit.created)
-			vf_run_warn(r,
-				    "%zu tensor%s of %s not in the checkpoint (first: %s) %s created "
-				    "by from_pretrained and counted",
-				    fit.created, fit.created == 1 ? "" : "s", r->s.class_name,
-				    fit.first_created, fit.created == 1 ? "is" : "are");
+			vf_run_warn(
+			    r,
+			    "%zu tensor%s of %s not in the checkpoint (first: %s) %s created "
+			    "by from_pretrained and counted",
+			    fit.created, fit.created == 1 ? "" : "s", r->s.class_name,
+			    fit.first_created, fit.created == 1 ? "is" : "are");
 	}
 	for (size_t i = 0; i < r->m->nwarnings; i++)
 		vf_run_warn(r, "%s", r->m->warnings[i]);

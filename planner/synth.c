@@ -17,9 +17,9 @@
  *     refused, never truncated;
  *   - a tied duplicate counts 0 parameters and 0 bytes (formats.h: a shared
  *     storage counts once, on its first tensor), and tied[] names its owner;
- *   - an architecture without an emitter gets a Llama-shaped estimate with
- *     approximate set and a note; nothing is silently guessed for a family
- *     that has an emitter.
+ *   - an architecture without an emitter is refused (VF_EFORMAT): no family
+ *     is estimated as another; a checkpoint of it is still weighed exactly
+ *     from its tensors (cli/run.c).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -1378,28 +1378,15 @@ enum vf_status vf_synth_build(const struct vf_arch *a, const struct vf_archx *xi
 			 a->model_type);
 	}
 	if (!f) {
-		/* No emitter: a Llama-shaped guess, flagged. */
-		static const struct fam guess = {"", VF_FAM_UNKNOWN, "", "", 0, 2048};
-		struct lopt o = lopt_of(&guess, a, x);
-		out->family = VF_FAM_UNKNOWN;
-		out->approximate = true;
-		snprintf(out->class_name, sizeof(out->class_name), "%s",
-			 a->architecture[0] ? a->architecture : "?");
-		snprintf(out->note, sizeof(out->note),
-			 "model_type \"%s\" is not modelled: a Llama-shaped estimate (known: see "
-			 "'vramfit estimate --help')",
-			 a->model_type[0] ? a->model_type : "?");
-		o.tie = a->tie_word_embeddings == 1;
-		o.mlp_bias = x->mlp_bias == 1;
-		o.qkv_bias = o.o_bias = x->attention_bias == 1;
-		if (a->sliding_window > 0 && a->use_sliding_window != 0)
-			o.sw = SW_ALL;
-		if (a->num_experts > 0 && a->experts_per_tok > 0) {
-			o.moe = MOE_QWEN; /* experts of moe_intermediate_size in every layer */
-			if (a->moe_intermediate <= 0)
-				o.moe = MOE_MIXTRAL;
-		}
-		emit_llama(&e, &o, H_LM);
+		/* No emitter: refused, never estimated as another family (an MPNet
+		 * encoder is no Llama decoder with a KV cache).  With a checkpoint
+		 * the weights stay exact (cli/run.c says the workload is not
+		 * estimated); from a config alone there is nothing to say. */
+		vf_synth_release(out);
+		return vf_fail(err, VF_EFORMAT, "",
+			       "model_type \"%s\" is not modelled by vramfit (it models %s): from "
+			       "a checkpoint its weights are exact, from config.json alone nothing is",
+			       a->model_type[0] ? a->model_type : "?", vf_synth_families);
 	} else {
 		out->family = f->family;
 		switch (f->family) {

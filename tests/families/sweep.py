@@ -23,8 +23,9 @@ import subprocess
 import sys
 
 
-def classify(binary, path, want):
-    r = subprocess.run([binary, "estimate", "--json", path], capture_output=True, text=True)
+def classify(binary, path, want, engine):
+    r = subprocess.run([binary, "estimate", "--json", "--engine", engine, path],
+                       capture_output=True, text=True)
     lines = r.stderr.splitlines()
     if r.returncode == 1 and len(lines) == 1 and lines[0].startswith(f"vramfit: {path}: "):
         return "refused", lines[0][len(f"vramfit: {path}: "):]
@@ -44,12 +45,15 @@ def main():
     binary, data, readme = sys.argv[1:4]
     binary = os.path.abspath(binary)
     counts = json.load(open(os.path.join(data, "counts.json")))
+    # the oracle's transformers decides the engine: 4.36's ties as built for
+    # a device_map (BERT's decoder bias is a second tensor there) are hf436's
+    engine = "hf436" if counts["transformers"].startswith("4.36") else "hf"
     classes = {}
     for mt, c in sorted(counts["types"].items()):
         if "parameters" not in c:
             continue  # transformers itself could not build it here
         path = os.path.join(data, "configs", f"{mt}.json")
-        cls, why = classify(binary, path, c["parameters"])
+        cls, why = classify(binary, path, c["parameters"], engine)
         classes.setdefault(cls, []).append(mt)
         print(f"{cls:12s} {mt:28s} {why}")
     total = sum(len(v) for v in classes.values())
