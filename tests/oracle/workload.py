@@ -171,7 +171,9 @@ def run_case(case, path, device="cpu", probe=None):
     for step in (1, 2):
         probe.phase(f"fwdbwd{step}")
         with amp():
-            loss = model(input_ids=ids, labels=ids).loss
+            # with gradient checkpointing transformers drops the cache anyway
+            kw = {"use_cache": False} if case["grad_ckpt"] else {}
+            loss = model(input_ids=ids, labels=ids, **kw).loss
         loss.backward()
         del loss
         if step == 2:
