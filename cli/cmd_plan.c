@@ -4,6 +4,7 @@
  * at the stated workload.  -o writes the map alone, atomically.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "cli/plan.h"
@@ -60,6 +61,15 @@ static int report(struct plan *p)
 	const char *why = p->po->out ? unloadable(p) : NULL;
 	int rc;
 
+	/* -o -: stdout is the map alone, for a pipe (no report beside it) */
+	if (p->po->out && strcmp(p->po->out, "-") == 0) {
+		cJSON_Delete(rem);
+		if (why) {
+			fprintf(stderr, "vramfit: %s: %s\n", p->po->out, why);
+			return VF_EXIT_NOFIT;
+		}
+		return plan_write_map(p, &err) ? vf_report(&err) : VF_EXIT_OK;
+	}
 	if (p->po->json) {
 		rc = vf_print_json(plan_json(p, rem));
 	} else {
