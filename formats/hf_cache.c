@@ -238,6 +238,14 @@ enum vf_status vf_hf_resolve2(const char *id, const char *revision, char **snaps
 			goto out;
 		}
 		if (vf_file_slurp(ref, REF_MAX, &text, &len, &e)) {
+			struct stat sb;
+			/* a refs file that is there but does not read (a FIFO, too
+			 * big) is that file's problem, not a missing revision */
+			if (e.status != VF_ENOMEM && vf_path_stat(ref, &sb) == 0) {
+				*err = e;
+				st = e.status;
+				goto out;
+			}
 			*missing = e.status != VF_ENOMEM;
 			st = e.status == VF_ENOMEM
 				 ? vf_fail(err, VF_ENOMEM, id, "out of memory")
