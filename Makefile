@@ -87,9 +87,10 @@ demo: deps
 	./vramfit check --gpu 8GiB,used=7.8GiB ../shared/models/google-bert__bert-large-uncased.json || echo "check exit status $$? (10: runs only with offload)"
 
 # The Python writers and references live in a venv under build/ (tests only).
-$(VENV)/.stamp: tests/requirements.txt
+$(VENV)/.stamp: tests/requirements.txt tests/requirements-nodeps.txt
 	/usr/bin/python3 -m venv --system-site-packages $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
+	$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps -r tests/requirements-nodeps.txt
 	touch $@
 venv: $(VENV)/.stamp
 
