@@ -305,7 +305,7 @@ static void print_human(struct vf_run *r)
 			const struct vf_layer *l = &r->ly.v[i];
 			char d[32];
 			long t = r->ly.tied_to ? r->ly.tied_to[i] : -1;
-			printf("  %5zu  %-40s %-9s %16s %11s %11s %11s  %s\n", i, l->name,
+			printf("  %5zu  %-40s %-9s %16s %11s %11s %11s  %s\n", i, vf_vis(l->name),
 			       vf_layer_kind_name(l->kind), vf_fmt_count(l->params, a),
 			       vf_fmt_bytes(l->bytes, b), vf_fmt_bytes(l->buffer_bytes, c),
 			       vf_fmt_bytes(r->kv ? r->kv[i] : 0, d),
@@ -316,7 +316,7 @@ static void print_human(struct vf_run *r)
 		printf("\ntensors (from config.json)\n");
 		for (size_t i = 0; i < r->s.ntensors; i++) {
 			const struct vf_tensor *t = &r->s.tensors[i];
-			printf("  %-64s %-5s [", t->name, vf_dtype_name(t->dtype));
+			printf("  %-64s %-5s [", vf_vis(t->name), vf_dtype_name(t->dtype));
 			for (uint32_t d = 0; d < t->ndim; d++)
 				printf("%s%llu", d ? ", " : "", (unsigned long long)t->shape[d]);
 			printf("]%s\n", (r->s.role[i] & 0x7f) == VF_ROLE_NPBUFFER ? " buffer"

@@ -269,12 +269,12 @@ void plan_print(struct plan *p, cJSON *remedies, bool show_map)
 				j++;
 			if (j > i)
 				printf("  %-40s %s\n",
-				       (snprintf(name, sizeof(name), "%s .. %ld", p->items[i].name,
+				       (snprintf(name, sizeof(name), "%s .. %ld", vf_vis(p->items[i].name),
 						 p->run.ly.v[j].block),
 					name),
 				       device_words(p, p->items[i].device, a, sizeof(a)));
 			else
-				printf("  %-40s %s\n", p->items[i].name,
+				printf("  %-40s %s\n", vf_vis(p->items[i].name),
 				       device_words(p, p->items[i].device, a, sizeof(a)));
 			i = j + 1;
 		}
