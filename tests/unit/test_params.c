@@ -444,7 +444,7 @@ static void test_layer_names(void **state)
 
 /* ---- unknown architectures and bad configs ---- */
 
-static void test_unknown_is_approximate(void **state)
+static void test_unknown_is_refused(void **state)
 {
 	struct vf_synth s;
 	struct vf_layers ly;
@@ -455,13 +455,12 @@ static void test_unknown_is_approximate(void **state)
 			   "\"num_attention_heads\": 4, \"vocab_size\": 100}";
 
 	(void)state;
-	synth_text(json, VF_ENGINE_HF, &s);
-	assert_true(s.approximate);
-	assert_non_null(strstr(s.note, "newthing"));
-	assert_true(s.params_total > 0);
-	vf_synth_release(&s);
-	/* no device_map names from a guess */
+	/* a family without an emitter is never estimated as another */
 	assert_int_equal(vf_config_parse(json, strlen(json), "t.json", &a, &err), VF_OK);
+	assert_int_equal(vf_synth_build(&a, &a.x, VF_ENGINE_HF, &s, &err), VF_EFORMAT);
+	assert_non_null(strstr(err.msg, "model_type \"newthing\" is not modelled"));
+	/* and no device_map names from it */
+	memset(&err, 0, sizeof(err));
 	assert_int_equal(vf_layers_from_arch(&a, NULL, VF_DT_F16, &ly, &err), VF_EFORMAT);
 	assert_non_null(strstr(err.msg, "newthing"));
 	vf_arch_release(&a);
@@ -630,7 +629,7 @@ int main(void)
 	    cmocka_unit_test(test_deepseek_v2_lite),
 	    cmocka_unit_test(test_t5_falcon_opt),
 	    cmocka_unit_test(test_layer_names),
-	    cmocka_unit_test(test_unknown_is_approximate),
+	    cmocka_unit_test(test_unknown_is_refused),
 	    cmocka_unit_test(test_missing_field_fails),
 	    cmocka_unit_test(test_overflow_refused),
 	    cmocka_unit_test(test_alloc_failures),
