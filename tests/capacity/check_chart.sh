@@ -3,7 +3,7 @@
 # parses as XML (python's xml.etree) and renders with rsvg-convert
 # (Debian librsvg2-bin); the one GPU line of each --gpu is there.
 set -eu
-bin=$1 models=$2
+bin=$(realpath "$1") models=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$bin" estimate --engine vllm --sweep seq=1k..128k --svg "$tmp/c.svg" --gpu rtx4090 --gpu h100 \

@@ -3,7 +3,7 @@
 # commands capacity prints is one the pinned vLLM version defines
 # (tests/data/vllm_args_v0.7.x.txt, taken from its arg_utils.py).
 set -u
-bin=$1 models=$2
+bin=$(realpath "$1") models=$2
 here=$(dirname "$0")
 list=$here/../data/vllm_args_v0.7.x.txt
 ds=$here/../data/configs/deepseek-ai__DeepSeek-V3
