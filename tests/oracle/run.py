@@ -86,6 +86,7 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--only")
     a = ap.parse_args()
+    a.vramfit = os.path.abspath(a.vramfit)  # make passes BIN=vramfit
     import torch
 
     import workload
