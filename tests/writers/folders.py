@@ -198,20 +198,11 @@ def main():
 
     def adapter():
         d = os.path.join(work, "adapter")
-        try:
-            import peft
-            base = tiny(False)
-            model = peft.get_peft_model(base, peft.LoraConfig(r=4, target_modules=["q_proj"]))
-            model.save_pretrained(d)
-            writer = f"peft {peft.__version__}"
-        except ImportError:  # the layout peft writes, by hand
-            os.makedirs(d)
-            json.dump({"peft_type": "LORA", "r": 4, "target_modules": ["q_proj"],
-                       "base_model_name_or_path": "tiny-llama"},
-                      open(os.path.join(d, "adapter_config.json"), "w"))
-            save_file({"base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight":
-                       torch.zeros(4, 32)}, os.path.join(d, "adapter_model.safetensors"))
-            writer = "by hand (peft is not installed)"
+        import peft  # pinned in tests/requirements-nodeps.txt: the real writer
+        base = tiny(False)
+        model = peft.get_peft_model(base, peft.LoraConfig(r=4, target_modules=["q_proj"]))
+        model.save_pretrained(d)
+        writer = f"peft {peft.__version__}"
         got = inspect(binary, d)
         errs = []
         if not got.get("adapter") or "PEFT adapter" not in got["adapter"]["note"]:
