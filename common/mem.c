@@ -131,3 +131,16 @@ void vf_free(void *p)
 {
 	free(p);
 }
+
+char *vf_strjoin3(const char *a, const char *b, const char *c)
+{
+	size_t x = strlen(a), y = strlen(b), z = strlen(c);
+	char *p = vf_malloc(x + y + z + 1);
+
+	if (!p)
+		return NULL;
+	memcpy(p, a, x);
+	memcpy(p + x, b, y);
+	memcpy(p + x + y, c, z + 1);
+	return p;
+}

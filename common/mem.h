@@ -19,6 +19,8 @@ void *vf_calloc(size_t count, size_t size);
 void *vf_realloc(void *p, size_t n);
 char *vf_strdup(const char *s);
 char *vf_strndup(const char *s, size_t n);
+/* a, b and c end to end in one new string; NULL when out of memory */
+char *vf_strjoin3(const char *a, const char *b, const char *c);
 void vf_free(void *p);
 
 /*

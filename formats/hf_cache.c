@@ -88,19 +88,6 @@ bool vf_hf_is_repo_id(const char *s)
 	return slash != s && slash[1];
 }
 
-static char *join3(const char *a, const char *b, const char *c)
-{
-	size_t x = strlen(a), y = strlen(b), z = strlen(c);
-	char *p = vf_malloc(x + y + z + 1);
-
-	if (!p)
-		return NULL;
-	memcpy(p, a, x);
-	memcpy(p + x, b, y);
-	memcpy(p + x + y, c, z + 1);
-	return p;
-}
-
 enum vf_status vf_hf_cache_dir(char **out, struct vf_err *err)
 {
 	const char *v, *home = getenv("HOME");
@@ -112,7 +99,7 @@ enum vf_status vf_hf_cache_dir(char **out, struct vf_err *err)
 		*out = vf_strdup(v);
 	else if ((v = getenv("HF_HOME")) && *v)
 		/* huggingface_hub expands a leading ~ in HF_HOME */
-		*out = v[0] == '~' && v[1] == '/' && home ? join3(home, v + 1, "/hub")
+		*out = v[0] == '~' && v[1] == '/' && home ? vf_strjoin3(home, v + 1, "/hub")
 							  : vf_path_join(v, "hub");
 	else if ((v = getenv("XDG_CACHE_HOME")) && *v)
 		*out = vf_path_join(v, "huggingface/hub");
@@ -207,13 +194,13 @@ enum vf_status vf_hf_resolve2(const char *id, const char *revision, char **snaps
 	if ((st = vf_hf_cache_dir(&cache, err)))
 		return st;
 	/* models--ORG--NAME: huggingface_hub's repo_folder_name() */
-	if (!(dirname = join3("models--", id, ""))) {
+	if (!(dirname = vf_strjoin3("models--", id, ""))) {
 		st = vf_fail(err, VF_ENOMEM, id, "out of memory");
 		goto out;
 	}
 	*strchr(dirname, '/') = '\0';
 	{
-		char *d2 = join3(dirname, "--", strchr(id, '/') + 1);
+		char *d2 = vf_strjoin3(dirname, "--", strchr(id, '/') + 1);
 		vf_free(dirname);
 		dirname = d2;
 	}
@@ -233,7 +220,7 @@ enum vf_status vf_hf_resolve2(const char *id, const char *revision, char **snaps
 		commit = vf_strdup(rev);
 	} else {
 		struct vf_err e = {0};
-		if (!(ref = join3(repo, "/refs/", rev))) {
+		if (!(ref = vf_strjoin3(repo, "/refs/", rev))) {
 			st = vf_fail(err, VF_ENOMEM, id, "out of memory");
 			goto out;
 		}
@@ -264,7 +251,7 @@ enum vf_status vf_hf_resolve2(const char *id, const char *revision, char **snaps
 		}
 		commit = vf_strdup(text);
 	}
-	if (!commit || !(snap = join3(repo, "/snapshots/", commit))) {
+	if (!commit || !(snap = vf_strjoin3(repo, "/snapshots/", commit))) {
 		st = vf_fail(err, VF_ENOMEM, id, "out of memory");
 		goto out;
 	}

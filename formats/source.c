@@ -62,19 +62,6 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-static char *join3(const char *a, const char *b, const char *c)
-{
-	size_t x = strlen(a), y = strlen(b), z = strlen(c);
-	char *p = vf_malloc(x + y + z + 1);
-
-	if (!p)
-		return NULL;
-	memcpy(p, a, x);
-	memcpy(p + x, b, y);
-	memcpy(p + x + y, c, z + 1);
-	return p;
-}
-
 /* ---- archives ---- */
 
 enum mtype { M_DIR, M_FILE, M_LINK, M_HARD };
@@ -746,7 +733,7 @@ static enum vf_status pick_root(const struct vf_archive *arc, char **out, struct
 			       "config.json");
 	{
 		const char *d = arc->m[best].name;
-		char *p = *d ? join3(arc->path, "/", d) : vf_strdup(arc->path);
+		char *p = *d ? vf_strjoin3(arc->path, "/", d) : vf_strdup(arc->path);
 		if (p && best_nemo) {
 			char *q = vf_path_join(p, "model_weights.ckpt");
 			vf_free(p);
