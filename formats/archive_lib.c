@@ -16,6 +16,8 @@
  */
 #include "formats/archive_lib.h"
 
+#include "common/dl.h"
+
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -28,10 +30,7 @@
 		"archive_" #n, offsetof(struct vf_archive_lib, n)                                  \
 	}
 
-static const struct {
-	const char *name;
-	size_t off;
-} fields[] = {
+static const struct vf_dlsym fields[] = {
     F(read_new),
     F(read_free),
     F(read_support_format_zip_seekable),
@@ -83,18 +82,8 @@ static void load(void)
 		snprintf(why, sizeof(why), "%s", e ? e : "dlopen failed");
 		return;
 	}
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		void *p;
-		dlerror();
-		if (!(p = dlsym(h, fields[i].name))) {
-			e = dlerror();
-			snprintf(why, sizeof(why), "%s", e ? e : fields[i].name);
-			return; /* h is kept: the failure is final for the process */
-		}
-		/* POSIX guarantees a function's address survives void *; memcpy
-		 * keeps the store free of type punning */
-		memcpy((char *)&t + fields[i].off, &p, sizeof(p));
-	}
+	if (!vf_dlsyms(h, fields, sizeof(fields) / sizeof(fields[0]), &t, why, sizeof(why)))
+		return; /* h is kept: the failure is final for the process */
 	lib = t;
 	loaded = true;
 }

@@ -15,6 +15,8 @@
  */
 #include "formats/curl_lib.h"
 
+#include "common/dl.h"
+
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -27,10 +29,7 @@
 		"curl_" #n, offsetof(struct vf_curl_lib, n)                                        \
 	}
 
-static const struct {
-	const char *name;
-	size_t off;
-} fields[] = {
+static const struct vf_dlsym fields[] = {
     F(global_init),  F(version_info),	  F(easy_init),		  F(easy_setopt),
     F(easy_getinfo), F(easy_cleanup),	  F(easy_strerror),	  F(multi_init),
     F(multi_setopt), F(multi_add_handle), F(multi_remove_handle), F(multi_perform),
@@ -60,16 +59,8 @@ static void load(void)
 		snprintf(why, sizeof(why), "%s", e ? e : "dlopen failed");
 		return;
 	}
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		void *p;
-		dlerror();
-		if (!(p = dlsym(h, fields[i].name))) {
-			e = dlerror();
-			snprintf(why, sizeof(why), "%s", e ? e : fields[i].name);
-			return;
-		}
-		memcpy((char *)&t + fields[i].off, &p, sizeof(p));
-	}
+	if (!vf_dlsyms(h, fields, sizeof(fields) / sizeof(fields[0]), &t, why, sizeof(why)))
+		return;
 	/* once, before any thread could use it (curl_global_init is not
 	 * thread-safe on older libcurl); no curl_global_cleanup: the table
 	 * lives until exit */
